@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Jiangwanli.Engine.Decisions;
+using Jiangwanli.Engine.Packs;
 using Jiangwanli.Engine.Schema;
 
 namespace Jiangwanli.Engine.Events;
@@ -33,6 +35,14 @@ public sealed class DecisionContext
     internal byte[] Scratch;
     internal int ScratchLength;
 
+    internal DecisionContext(RulePack pack, EventReader reader)
+        : this(pack.Schema, pack.Features.Count, pack.Rules.Count)
+    {
+        Pack = pack;
+        Reader = reader;
+    }
+
+    /// <summary>A context not bound to a pack (tests of single parts).</summary>
     internal DecisionContext(EventSchema schema, int featureCount, int ruleCount)
     {
         Schema = schema;
@@ -48,6 +58,14 @@ public sealed class DecisionContext
         Text = new byte[InitialTextCapacity];
         Scratch = new byte[256];
     }
+
+    /// <summary>The pack this context is bound to; decisions made in it use this pack.</summary>
+    public RulePack Pack { get; } = null!;
+
+    internal EventReader Reader { get; } = null!;
+
+    /// <summary>Cached JSON writer, reset onto each response's output (see <see cref="DecisionJsonWriter"/>).</summary>
+    internal Utf8JsonWriter? JsonWriter;
 
     /// <summary>The schema this context's slots were sized for.</summary>
     public EventSchema Schema { get; }

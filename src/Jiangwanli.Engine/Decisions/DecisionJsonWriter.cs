@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Text.Json;
+using Jiangwanli.Engine.Events;
+
+namespace Jiangwanli.Engine.Decisions;
+
+/// <summary>
+/// Writes a decided context as JSON — the API response and the audit record — with a
+/// <see cref="Utf8JsonWriter"/> cached in the context, so nothing is allocated per decision.
+/// </summary>
+/// <remarks>
+/// Response shape:
+/// <code>
+/// {"id":"evt-1","seq":42,"decision":"deny","score":40,
+///  "reasons":[{"rule":"burst","reason":"many payments in an hour"}],
+///  "features":{"user_txn_1h":11,"device_users_24h":null},"pack":"2026.11.26-1","latency_us":3.1}
+/// </code>
+/// Audit record payload (one per decision; enough to replay it):
+/// <code>
+/// {"ts":1764150000000,"pack":"2026.11.26-1","decision":"deny","score":40,"rules":["burst"],
+///  "features":{"user_txn_1h":11},"event":{...the event exactly as received...}}
+/// </code>
+/// </remarks>
+public static class DecisionJsonWriter
+{
+    private static readonly JsonEncodedText s_id = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText s_seq = JsonEncodedText.Encode("seq");
+    private static readonly JsonEncodedText s_decision = JsonEncodedText.Encode("decision");
+    private static readonly JsonEncodedText s_score = JsonEncodedText.Encode("score");
+    private static readonly JsonEncodedText s_reasons = JsonEncodedText.Encode("reasons");
+    private static readonly JsonEncodedText s_rule = JsonEncodedText.Encode("rule");
+    private static readonly JsonEncodedText s_reason = JsonEncodedText.Encode("reason");
+    private static readonly JsonEncodedText s_rules = JsonEncodedText.Encode("rules");
+    private static readonly JsonEncodedText s_features = JsonEncodedText.Encode("features");
+    private static readonly JsonEncodedText s_pack = JsonEncodedText.Encode("pack");
+    private static readonly JsonEncodedText s_latency = JsonEncodedText.Encode("latency_us");
+    private static readonly JsonEncodedText s_ts = JsonEncodedText.Encode("ts");
+    private static readonly JsonEncodedText s_event = JsonEncodedText.Encode("event");
+    private static readonly JsonEncodedText s_allow = JsonEncodedText.Encode("allow");
+    private static readonly JsonEncodedText s_review = JsonEncodedText.Encode("review");
+    private static readonly JsonEncodedText s_deny = JsonEncodedText.Encode("deny");
+
+    /// <summary>The JSON name of a decision.</summary>
+    public static JsonEncodedText Name(Decision decision) => decision switch
+    {
+        Decision.Deny => s_deny,
+        Decision.Review => s_review,
+        _ => s_allow,
+    };
+
+    /// <summary>Writes the API response for a decided context.</summary>
+    /// <param name="context">A context after a successful <see cref="DecisionEngine.Decide"/>.</param>
+    /// <param name="output">Where the JSON goes.</param>
+    /// <param name="sequence">The audit sequence number, or a negative number when there is none.</param>
+    /// <param name="latencyMicros">Latency to report (the engine's own evaluation time when the host has no better figure).</param>
+    public static void WriteResponse(DecisionContext context, IBufferWriter<byte> output, long sequence, double latencyMicros)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var w = Writer(context, output);
+        w.WriteStartObject();
+        WriteId(w, context);
+        if (sequence >= 0)
+        {
+            w.WriteNumber(s_seq, sequence);
+        }
+
+        w.WriteString(s_decision, Name(context.Decision));
+        w.WriteNumber(s_score, context.Score);
+        w.WriteStartArray(s_reasons);
+        var rules = context.Pack.RuleArray;
+        foreach (var index in context.MatchedRuleIndexes)
+        {
+            var rule = rules[index];
+            w.WriteStartObject();
+            w.WriteString(s_rule, rule.JsonId);
+            w.WriteString(s_reason, rule.JsonReason);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        WriteFeatures(w, context);
+        w.WriteString(s_pack, context.Pack.JsonVersion);
+        w.WriteNumber(s_latency, Math.Round(latencyMicros, 1));
+        w.WriteEndObject();
+        w.Flush();
+    }
+
+    /// <summary>Writes the audit record payload for a decided context and the event bytes it was decided from.</summary>
+    public static void WriteAuditRecord(DecisionContext context, ReadOnlySpan<byte> eventJson, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var w = Writer(context, output);
+        w.WriteStartObject();
+        w.WriteNumber(s_ts, context.TimestampMs);
+        w.WriteString(s_pack, context.Pack.JsonVersion);
+        WriteId(w, context);
+        w.WriteString(s_decision, Name(context.Decision));
+        w.WriteNumber(s_score, context.Score);
+        w.WriteStartArray(s_rules);
+        var rules = context.Pack.RuleArray;
+        foreach (var index in context.MatchedRuleIndexes)
+        {
+            w.WriteStringValue(rules[index].JsonId);
+        }
+
+        w.WriteEndArray();
+        WriteFeatures(w, context);
+        w.WritePropertyName(s_event);
+
+        // The reader has already checked the event is one well-formed JSON object.
+        w.WriteRawValue(eventJson, skipInputValidation: true);
+        w.WriteEndObject();
+        w.Flush();
+    }
+
+    private static void WriteId(Utf8JsonWriter w, DecisionContext context)
+    {
+        if (context.IdLength > 0)
+        {
+            w.WriteString(s_id, context.Id);
+        }
+    }
+
+    private static void WriteFeatures(Utf8JsonWriter w, DecisionContext context)
+    {
+        w.WriteStartObject(s_features);
+        var names = context.Pack.FeatureJsonNames;
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (context.HasFeature(i))
+            {
+                w.WriteNumber(names[i], context.GetFeature(i));
+            }
+            else
+            {
+                w.WriteNull(names[i]);
+            }
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static Utf8JsonWriter Writer(DecisionContext context, IBufferWriter<byte> output)
+    {
+        var w = context.JsonWriter;
+        if (w is null)
+        {
+            // Relaxed escaping is not used: the default escaper keeps output safe to embed anywhere.
+            w = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+            context.JsonWriter = w;
+        }
+        else
+        {
+            w.Reset(output);
+        }
+
+        return w;
+    }
+}

@@ -1,0 +1,177 @@
+using System.Buffers;
+using System.Text;
+using Jiangwanli.Engine.Events;
+
+namespace Jiangwanli.Engine.Rules.Evaluation;
+
+/// <summary>A test of a string against another (startsWith, endsWith, contains), on UTF-8 bytes.</summary>
+/// <remarks>Byte-wise matching is exact for valid UTF-8: no character's encoding is a part of another's.</remarks>
+internal interface ITextTest
+{
+    static abstract bool Test(ReadOnlySpan<byte> text, ReadOnlySpan<byte> part);
+}
+
+internal readonly struct StartsWithTest : ITextTest
+{
+    public static bool Test(ReadOnlySpan<byte> text, ReadOnlySpan<byte> part) => text.StartsWith(part);
+}
+
+internal readonly struct EndsWithTest : ITextTest
+{
+    public static bool Test(ReadOnlySpan<byte> text, ReadOnlySpan<byte> part) => text.EndsWith(part);
+}
+
+internal readonly struct ContainsTest : ITextTest
+{
+    public static bool Test(ReadOnlySpan<byte> text, ReadOnlySpan<byte> part) => text.IndexOf(part) >= 0;
+}
+
+/// <summary><c>s.startsWith(t)</c> and friends; false when either is absent.</summary>
+internal sealed class TextTest<TOp>(StringNode text, StringNode part) : BoolNode
+    where TOp : struct, ITextTest
+{
+    private readonly StringNode _text = text;
+    private readonly StringNode _part = part;
+
+    public override bool Eval(DecisionContext context)
+        => _text.TryEval(context, out var s) && _part.TryEval(context, out var t) && TOp.Test(s, t);
+}
+
+/// <summary><c>s.startsWith("lit")</c> and friends with a literal pre-encoded as UTF-8.</summary>
+internal sealed class TextTestConstant<TOp>(StringNode text, byte[] part) : BoolNode
+    where TOp : struct, ITextTest
+{
+    private readonly StringNode _text = text;
+    private readonly byte[] _part = part;
+
+    public override bool Eval(DecisionContext context) => _text.TryEval(context, out var s) && TOp.Test(s, _part);
+}
+
+/// <summary><c>size(s)</c>: the number of Unicode code points.</summary>
+internal sealed class TextSize(StringNode operand) : NumberNode
+{
+    private readonly StringNode _operand = operand;
+
+    public override bool TryEval(DecisionContext context, out double value)
+    {
+        if (_operand.TryEval(context, out var text))
+        {
+            value = CountCodePoints(text);
+            return true;
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Counts the bytes that start a UTF-8 sequence (every byte but continuation bytes 10xxxxxx).</summary>
+    internal static int CountCodePoints(ReadOnlySpan<byte> utf8)
+    {
+        if (Ascii.IsValid(utf8))
+        {
+            return utf8.Length;
+        }
+
+        var count = 0;
+        foreach (var b in utf8)
+        {
+            if ((b & 0xC0) != 0x80)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+}
+
+/// <summary>
+/// <c>lower(s)</c>: ASCII letters via a vectorized fast path; other characters by their culture-invariant simple
+/// Unicode lowercase mapping (<see cref="Rune.ToLowerInvariant"/>), which may change the byte length (e.g. 'Ⱥ' 2 bytes
+/// → 'ⱥ' 3 bytes). Invalid UTF-8 bytes are copied unchanged. The result lives in the context's scratch space.
+/// </summary>
+internal sealed class Lower(StringNode operand) : StringNode
+{
+    private readonly StringNode _operand = operand;
+
+    public override bool TryEval(DecisionContext context, out ReadOnlySpan<byte> value)
+    {
+        if (!_operand.TryEval(context, out var text))
+        {
+            value = default;
+            return false;
+        }
+
+        value = LowerInto(context, text);
+        return true;
+    }
+
+    internal static ReadOnlySpan<byte> LowerInto(DecisionContext context, ReadOnlySpan<byte> text)
+    {
+        if (Ascii.IsValid(text))
+        {
+            var target = context.RentScratch(text.Length);
+            Ascii.ToLower(text, target, out _);
+            return target;
+        }
+
+        return LowerNonAscii(context, text);
+    }
+
+    private static Span<byte> LowerNonAscii(DecisionContext context, ReadOnlySpan<byte> text)
+    {
+        // Two passes over the (rare) non-ASCII text: measure, then write, so the scratch rented is exact.
+        var length = 0;
+        var rest = text;
+        while (!rest.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(rest, out var rune, out var consumed);
+            length += status == OperationStatus.Done ? Rune.ToLowerInvariant(rune).Utf8SequenceLength : consumed;
+            rest = rest[consumed..];
+        }
+
+        var target = context.RentScratch(length);
+        var written = 0;
+        rest = text;
+        while (!rest.IsEmpty)
+        {
+            var status = Rune.DecodeFromUtf8(rest, out var rune, out var consumed);
+            if (status == OperationStatus.Done)
+            {
+                written += Rune.ToLowerInvariant(rune).EncodeToUtf8(target[written..]);
+            }
+            else
+            {
+                rest[..consumed].CopyTo(target[written..]);
+                written += consumed;
+            }
+
+            rest = rest[consumed..];
+        }
+
+        return target;
+    }
+}
+
+/// <summary><c>a + b</c> on strings: the concatenation, in the context's scratch space.</summary>
+internal sealed class Concat(StringNode left, StringNode right) : StringNode
+{
+    private readonly StringNode _left = left;
+    private readonly StringNode _right = right;
+
+    public override bool TryEval(DecisionContext context, out ReadOnlySpan<byte> value)
+    {
+        if (_left.TryEval(context, out var a) && _right.TryEval(context, out var b))
+        {
+            // Renting may move scratch to a new array; a and b still point at valid memory (the old array lives on).
+            var target = context.RentScratch(a.Length + b.Length);
+            a.CopyTo(target);
+            b.CopyTo(target[a.Length..]);
+            value = target;
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+}

@@ -1,0 +1,37 @@
+namespace Jiangwanli.Engine.Rules.Syntax;
+
+/// <summary>The kinds of token in a rule condition.</summary>
+internal enum TokenKind : byte
+{
+    EndOfInput,
+    Number,
+    Duration,
+    String,
+    Identifier,
+    True,
+    False,
+    Null,
+    In,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
+    Bang,
+    EqualEqual,
+    BangEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    AmpAmp,
+    PipePipe,
+    Question,
+    Colon,
+    LeftParen,
+    RightParen,
+    LeftBracket,
+    RightBracket,
+    Comma,
+    Dot,
+}
