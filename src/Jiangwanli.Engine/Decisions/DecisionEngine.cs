@@ -106,7 +106,11 @@ public sealed class DecisionEngine
     }
 
     /// <summary>Evaluates the rules on a context whose event and features are already in place (benchmarks, replay).</summary>
-    internal static void EvaluateRules(DecisionContext context) => Score(context.Pack, context);
+    internal static void EvaluateRules(DecisionContext context)
+    {
+        context.ScratchLength = 0; // string functions write here; the reader resets it on a normal decision
+        Score(context.Pack, context);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Score(RulePack pack, DecisionContext context)

@@ -30,6 +30,7 @@ public sealed class EventReader
     private readonly EventReaderOptions _options;
     private readonly FieldTable _table;
     private readonly SchemaField[] _required;
+    private readonly long _maxFutureSkewMs;
 
     /// <summary>Creates a reader for one schema.</summary>
     public EventReader(EventSchema schema, EventReaderOptions? options = null)
@@ -38,6 +39,7 @@ public sealed class EventReader
         _schema = schema;
         _options = options ?? new EventReaderOptions();
         _table = new FieldTable(schema.Fields);
+        _maxFutureSkewMs = (long)_options.MaxFutureSkew.TotalMilliseconds;
         var required = new List<SchemaField>();
         foreach (var f in schema.Fields)
         {
@@ -300,6 +302,11 @@ public sealed class EventReader
                 TimestampName,
                 "expected an RFC 3339 time or Unix milliseconds",
                 reader.TokenStartIndex);
+        }
+
+        if (ms - context.TimestampMs > _maxFutureSkewMs)
+        {
+            return Fail(context, EventErrorCode.InvalidValue, TimestampName, "timestamp is too far in the future", reader.TokenStartIndex);
         }
 
         context.TimestampMs = ms;

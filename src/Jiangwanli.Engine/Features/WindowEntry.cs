@@ -16,7 +16,7 @@ namespace Jiangwanli.Engine.Features;
 /// </code>
 /// Mutable struct, accessed by <c>ref</c> into its chunk; do not copy it to update it.
 /// </remarks>
-[StructLayout(LayoutKind.Sequential, Pack = 4)]
+[StructLayout(LayoutKind.Sequential)]
 internal struct WindowEntry
 {
     /// <summary>Marks an entry slot that holds no key.</summary>

@@ -18,7 +18,9 @@ public class EventReaderTests
     private readonly EventReader _reader = new(s_schema, new EventReaderOptions { MaxDepth = 4, MaxStringBytes = 32, MaxEventBytes = 4096 });
     private readonly DecisionContext _context = new(s_schema, 0, 0);
 
-    private bool Read(string json) => _reader.TryRead(Encoding.UTF8.GetBytes(json), _context, nowMs: 1_000);
+    private const long Now = 1_764_200_000_000; // 2025-11-26T23:33:20Z
+
+    private bool Read(string json) => _reader.TryRead(Encoding.UTF8.GetBytes(json), _context, Now);
 
     private SchemaField Field(string name)
     {
@@ -56,7 +58,7 @@ public class EventReaderTests
     {
         Assert.True(Read("""{"user":"a"}"""));
 
-        Assert.Equal(1_000, _context.TimestampMs);
+        Assert.Equal(Now, _context.TimestampMs);
         Assert.False(_context.HasEventTimestamp);
         Assert.False(_context.Has(Field("amount")));
         Assert.True(_context.Id.IsEmpty);
@@ -92,6 +94,7 @@ public class EventReaderTests
     [InlineData("""{"user":"a","timestamp":"soon"}""", EventErrorCode.InvalidValue, "timestamp")]
     [InlineData("""{"user":"a","timestamp":-5}""", EventErrorCode.InvalidValue, "timestamp")]
     [InlineData("""{"user":"a","id":7}""", EventErrorCode.WrongType, "id")]
+    [InlineData("""{"user":"a","timestamp":1764207200001}""", EventErrorCode.InvalidValue, "timestamp")]
     [InlineData("""{"user":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}""", EventErrorCode.TooLarge, "user")]
     [InlineData("""{"user":"a","x":{"y":{"z":{"w":{}}}}}""", EventErrorCode.TooDeep, "$")]
     [InlineData("""{"user":"a",}""", EventErrorCode.MalformedJson, "$")]
@@ -120,10 +123,10 @@ public class EventReaderTests
     public void TryRead_EveryTruncationAndByteFlip_NeverThrows()
     {
         var valid = Encoding.UTF8.GetBytes("""{"id":"e\u00e91","timestamp":"2025-11-26T10:00:00+08:00","user":"alice","device":"d1","amount":-12.5e2,"vip":false,"created":1764115200000,"z":[true,null,{"q":"\ud83d\ude00"}]}""");
-        Assert.True(_reader.TryRead(valid, _context, 0));
+        Assert.True(_reader.TryRead(valid, _context, Now));
         for (var cut = 0; cut < valid.Length; cut++)
         {
-            Assert.False(_reader.TryRead(valid.AsSpan(0, cut), _context, 0), $"truncation at {cut} was accepted");
+            Assert.False(_reader.TryRead(valid.AsSpan(0, cut), _context, Now), $"truncation at {cut} was accepted");
             Assert.True(_context.Error.IsError);
         }
 
@@ -134,7 +137,7 @@ public class EventReaderTests
             {
                 valid.CopyTo(copy, 0);
                 copy[i] = b;
-                if (!_reader.TryRead(copy, _context, 0))
+                if (!_reader.TryRead(copy, _context, Now))
                 {
                     Assert.NotEqual(EventErrorCode.None, _context.Error.Code);
                 }
@@ -148,13 +151,13 @@ public class EventReaderTests
         var json = Encoding.UTF8.GetBytes("""{"id":"e1","timestamp":1764115200000,"user":"alice","device":"d\u00e9v","amount":12.5,"vip":true,"created":"2025-11-26T00:00:00Z","extra":{"a":[1,2]}}""");
         for (var i = 0; i < 100; i++)
         {
-            Assert.True(_reader.TryRead(json, _context, 0));
+            Assert.True(_reader.TryRead(json, _context, Now));
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10_000; i++)
         {
-            _reader.TryRead(json, _context, 0);
+            _reader.TryRead(json, _context, Now);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

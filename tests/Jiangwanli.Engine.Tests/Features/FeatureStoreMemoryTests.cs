@@ -112,6 +112,75 @@ public sealed class FeatureStoreMemoryTests
     }
 
     [Fact]
+    public void RemoveExpired_SparseShard_CompactsAndSurvivorsKeepTheirWindows()
+    {
+        var clock = new ManualTimeProvider();
+        var store = new InMemoryFeatureStore(new FeatureStoreOptions { Shards = 1 }, clock);
+        FeatureDefinition[] features =
+        [
+            FeatureEvents.Define(0, FeatureKind.Count, 60_000),
+            FeatureEvents.Define(1, FeatureKind.Sum, 60_000),
+            FeatureEvents.Define(2, FeatureKind.Avg, 60_000),
+            FeatureEvents.Define(3, FeatureKind.Distinct, 60_000),
+            FeatureEvents.Define(4, FeatureKind.Min, 60_000),
+        ];
+        var context = FeatureEvents.NewContext(features.Length);
+        for (var user = 0; user < 20_000; user++)
+        {
+            Observe(store, context, user, 1_000);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(40));
+        for (var user = 20_000; user < 21_000; user++)
+        {
+            // User 20,000 sees 300 merchants: its distinct window is a sketch. Others see 1..5 merchants.
+            var merchants = user == 20_000 ? 300 : 1 + (user % 5);
+            for (var m = 0; m < merchants; m++)
+            {
+                FeatureEvents.Fill(context, new FeatureEvent(user, 2_000 + m, user % 97, m));
+                store.Observe(features, context);
+            }
+        }
+
+        var before = Snapshot(store, features);
+        var bytesBefore = store.EstimatedBytes;
+        clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(20_000, store.RemoveExpired());
+        Assert.Equal(5_000, store.TrackedKeys);
+        Assert.True(store.EstimatedBytes < bytesBefore / 2, $"{store.EstimatedBytes} bytes after, {bytesBefore} before");
+        Assert.Equal(before, Snapshot(store, features));
+        Assert.True(before[(3, 20_000)] > 250, "user 20,000 should be sketched");
+
+        // Compacted windows keep working.
+        FeatureEvents.Fill(context, new FeatureEvent(20_001, 3_000, 1, 99));
+        store.Observe(features, context);
+        Assert.Equal(before[(0, 20_001)] + 1, context.GetFeature(0));
+        Assert.Equal(before[(3, 20_001)] + 1, context.GetFeature(3));
+    }
+
+    private static Dictionary<(int Feature, int User), double> Snapshot(InMemoryFeatureStore store, FeatureDefinition[] features)
+    {
+        var values = new Dictionary<(int, int), double>();
+        for (var user = 20_000; user < 21_000; user++)
+        {
+            for (var f = 0; f < features.Length; f++)
+            {
+                Assert.True(store.TryGetValue(features[f], FeatureEvents.UserKey(user), out var value));
+                values[(f, user)] = value;
+            }
+        }
+
+        return values;
+    }
+
+    [Fact]
+    public void WindowEntry_Layout_Is40Bytes()
+    {
+        // The per-key memory budget (docs/features.md) depends on it.
+        Assert.Equal(40, System.Runtime.CompilerServices.Unsafe.SizeOf<WindowEntry>());
+    }
+
+    [Fact]
     public void Observe_NewKeysAfterExpiry_ReuseMemoryOfExpiredKeys()
     {
         var clock = new ManualTimeProvider();

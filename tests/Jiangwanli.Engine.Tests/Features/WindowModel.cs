@@ -67,7 +67,7 @@ internal sealed class WindowModel(int bucketsPerWindow)
         return Aggregate(feature.Kind, list, _heads[key], n);
     }
 
-    /// <summary>Distinct merchants in the key's window (exact).</summary>
+    /// <summary>Recomputes an aggregate from scratch over the raw events whose bucket is in (head − n, head].</summary>
     public static double Aggregate(FeatureKind kind, List<(long Bucket, double Value, int Merchant)> events, long head, int n)
     {
         var inWindow = events.Where(x => x.Bucket > head - n).ToList();
