@@ -1,0 +1,112 @@
+using System.Runtime.ExceptionServices;
+using Jiangwanli.Audit.Storage;
+
+namespace Jiangwanli.Audit.Writing;
+
+/// <summary>
+/// A helper thread that runs the group-commit flush so the writer thread can hash the same batch meanwhile: the
+/// frames on disk do not contain chain values, so the SHA-256 work (the writer's largest CPU cost) overlaps the
+/// fdatasync instead of adding to it. One flush at a time; <see cref="Start"/> and <see cref="Wait"/> alternate.
+/// </summary>
+internal sealed class BackgroundFlusher : IDisposable
+{
+    private readonly object _lock = new(); // a monitor: both threads wait on it
+    private readonly Thread _thread;
+    private ISegmentFile? _file;
+    private Exception? _error;
+    private bool _requested;
+    private bool _done = true;
+    private bool _stopping;
+
+    public BackgroundFlusher()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "jwl-audit-flush" };
+        _thread.Start();
+    }
+
+    /// <summary>Starts flushing <paramref name="file"/>'s data on the helper thread.</summary>
+    public void Start(ISegmentFile file)
+    {
+        lock (_lock)
+        {
+            _file = file;
+            _error = null;
+            _done = false;
+            _requested = true;
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Waits for the flush started last; rethrows its exception.</summary>
+    public void Wait()
+    {
+        Exception? error;
+        lock (_lock)
+        {
+            while (!_done)
+            {
+                Monitor.Wait(_lock);
+            }
+
+            error = _error;
+            _error = null;
+        }
+
+        if (error is not null)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_lock);
+        }
+
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            ISegmentFile file;
+            lock (_lock)
+            {
+                while (!_requested && !_stopping)
+                {
+                    Monitor.Wait(_lock);
+                }
+
+                if (!_requested)
+                {
+                    return;
+                }
+
+                _requested = false;
+                file = _file!;
+            }
+
+            Exception? error = null;
+            try
+            {
+                file.FlushData();
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+
+            lock (_lock)
+            {
+                _file = null;
+                _error = error;
+                _done = true;
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
+}

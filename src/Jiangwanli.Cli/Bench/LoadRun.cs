@@ -1,0 +1,358 @@
+using HdrHistogram;
+
+namespace Jiangwanli.Cli.Bench;
+
+/// <summary>
+/// Drives one target: opens every connection before the clock starts, then runs one loop per connection — closed loop
+/// (send, await the response, send again) or open loop (claim the next due slot of an <see cref="OpenLoopSchedule"/>,
+/// sleep until it is due if early, send) — while a ticker takes a latency interval and the counters every second,
+/// discards the warm-up, and closes the window at the end. Every run ends by itself: the measured window is fixed,
+/// in-flight requests get a short grace, then every connection is aborted.
+/// </summary>
+internal sealed class LoadRun : IDisposable
+{
+    // Slots of the in-flight table are a cache line apart, so that connections on different cores don't share one.
+    private const int SlotStride = 8;
+    private const long Idle = 0;
+    private const long TimedOut = -1;
+
+    private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_reconnectBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_watchdogPeriod = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_stopLimit = TimeSpan.FromSeconds(5);
+
+    private readonly LoadRunSettings _settings;
+    private readonly Func<int, ILoadConnection> _connect;
+    private readonly TimeProvider _time;
+    private readonly ILoadObserver? _observer;
+    private readonly Recorder _recorder = LatencySummary.NewRecorder();
+    private readonly StatusTally _tally = new();
+    private readonly long[] _inFlightSince;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly long _frequency;
+    private ILoadConnection[] _connections = [];
+    private OpenLoopSchedule? _schedule;
+    private OpenLoopPacer? _pacer;
+    private long _endTimestamp = long.MaxValue;
+    private long _nextSequence;
+
+    /// <summary>A run over connections made by <paramref name="connect"/> (given the connection's index).</summary>
+    public LoadRun(LoadRunSettings settings, Func<int, ILoadConnection> connect, TimeProvider? time = null, ILoadObserver? observer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Connections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.Duration, TimeSpan.Zero);
+        _settings = settings;
+        _connect = connect;
+        _time = time ?? TimeProvider.System;
+        _observer = observer;
+        _frequency = _time.TimestampFrequency;
+        _inFlightSince = new long[settings.Connections * SlotStride];
+    }
+
+    /// <summary>Runs to the end of the window (or until <paramref name="cancellationToken"/> fires) and returns what was measured. Call once.</summary>
+    public async Task<LoadMeasurement> RunAsync(CancellationToken cancellationToken)
+    {
+        _connections = new ILoadConnection[_settings.Connections];
+        for (var i = 0; i < _connections.Length; i++)
+        {
+            _connections[i] = _connect(i);
+        }
+
+        try
+        {
+            var connected = await ConnectAllAsync(cancellationToken).ConfigureAwait(false);
+            if (connected == 0 || cancellationToken.IsCancellationRequested)
+            {
+                return new LoadMeasurement
+                {
+                    Latencies = LatencySummary.NewHistogram(),
+                    Counts = _tally.Snapshot(),
+                    Elapsed = TimeSpan.Zero,
+                    Connected = connected,
+                    Connections = _connections.Length,
+                    Interrupted = cancellationToken.IsCancellationRequested,
+                };
+            }
+
+            var connectErrors = _tally.Snapshot();
+            var start = _time.GetTimestamp();
+            var measureFrom = start + Ticks(_settings.Warmup);
+            Volatile.Write(ref _endTimestamp, measureFrom + Ticks(_settings.Duration));
+            _schedule = _settings.Rate is { } rate ? new OpenLoopSchedule(start, rate, _frequency) : null;
+            _pacer = _schedule is null ? null : new OpenLoopPacer(_time);
+            _recorder.Reset();
+
+            var loops = new Task[_connections.Length];
+            for (var i = 0; i < loops.Length; i++)
+            {
+                var slot = i;
+                loops[i] = Task.Run(() => ConnectionLoopAsync(slot), CancellationToken.None);
+            }
+
+            var watchdog = Task.Run(WatchdogAsync, CancellationToken.None);
+            LoadMeasurement measurement;
+            try
+            {
+                measurement = await TickAsync(start, measureFrom, connectErrors, connected, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await StopAsync(loops, watchdog).ConfigureAwait(false);
+            }
+
+            return measurement;
+        }
+        finally
+        {
+            foreach (var connection in _connections)
+            {
+                connection.Dispose();
+            }
+
+            _pacer?.Dispose();
+        }
+    }
+
+    /// <summary>Releases the stop signal (the connections are released when <see cref="RunAsync"/> returns).</summary>
+    public void Dispose() => _stop.Dispose();
+
+    private async Task<int> ConnectAllAsync(CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_settings.ConnectPhaseLimit);
+        var connected = 0;
+        await Parallel.ForAsync(
+            0,
+            _connections.Length,
+            new ParallelOptions { MaxDegreeOfParallelism = _settings.ConnectParallelism, CancellationToken = CancellationToken.None },
+            async (i, _) =>
+            {
+                if (limit.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (await _connections[i].ConnectAsync(_settings.ConnectTimeout, limit.Token).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref connected);
+                }
+                else
+                {
+                    _tally.Error(BenchError.Connect);
+                }
+            }).ConfigureAwait(false);
+        return connected;
+    }
+
+    private async Task<LoadMeasurement> TickAsync(long start, long measureFrom, StatusSnapshot connectErrors, int connected, CancellationToken cancellationToken)
+    {
+        var end = Volatile.Read(ref _endTimestamp);
+        var phase = measureFrom > start ? BenchPhase.Warmup : BenchPhase.Measure;
+        var measureStart = start;
+        var cpuStart = Environment.CpuUsage.TotalTime;
+        var baseline = phase == BenchPhase.Measure ? connectErrors : StatusSnapshot.Empty;
+        if (phase == BenchPhase.Measure)
+        {
+            _observer?.OnMeasureStart();
+        }
+
+        var total = LatencySummary.NewHistogram();
+        HistogramBase? recycle = null;
+        var tick = Ticks(s_tick);
+        var nextTick = start + tick;
+        var lastTick = start;
+        var interrupted = false;
+        while (true)
+        {
+            var boundary = phase == BenchPhase.Warmup ? measureFrom : end;
+            var target = Math.Min(nextTick, boundary);
+            var wait = target - _time.GetTimestamp();
+            if (wait > 0)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)wait / _frequency), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    interrupted = true;
+                }
+            }
+
+            var now = _time.GetTimestamp();
+            var interval = _recorder.GetIntervalHistogram(recycle);
+            var counts = _tally.Snapshot();
+            if (phase == BenchPhase.Measure)
+            {
+                total.Add(interval);
+            }
+
+            var seconds = (double)(now - lastTick) / _frequency;
+            _observer?.OnInterval(new IntervalReport(
+                phase,
+                TimeSpan.FromSeconds((double)(now - start) / _frequency),
+                TimeSpan.FromSeconds(Math.Max(0, (double)(end - now) / _frequency)),
+                seconds > 0 ? interval.TotalCount / seconds : 0,
+                LatencySummary.From(interval),
+                counts.Minus(connectErrors)));
+            lastTick = now;
+            recycle = interval;
+
+            if (interrupted || (phase == BenchPhase.Measure && target == end))
+            {
+                _observer?.OnMeasureEnd();
+                return new LoadMeasurement
+                {
+                    Latencies = phase == BenchPhase.Measure ? total : LatencySummary.NewHistogram(),
+                    Counts = phase == BenchPhase.Measure ? counts.Minus(baseline) : StatusSnapshot.Empty,
+                    Elapsed = phase == BenchPhase.Measure ? TimeSpan.FromSeconds((double)(now - measureStart) / _frequency) : TimeSpan.Zero,
+                    Connected = connected,
+                    Connections = _connections.Length,
+                    Scheduled = _schedule?.CountDue(measureStart, now),
+                    ClientCpu = phase == BenchPhase.Measure ? Environment.CpuUsage.TotalTime - cpuStart : TimeSpan.Zero,
+                    Interrupted = interrupted,
+                };
+            }
+
+            if (phase == BenchPhase.Warmup && target == measureFrom)
+            {
+                phase = BenchPhase.Measure;
+                measureStart = now;
+                cpuStart = Environment.CpuUsage.TotalTime;
+                baseline = counts;
+                _observer?.OnMeasureStart();
+            }
+
+            if (target == nextTick)
+            {
+                nextTick += tick;
+            }
+        }
+    }
+
+    private async Task ConnectionLoopAsync(int index)
+    {
+        var connection = _connections[index];
+        var slot = index * SlotStride;
+        var stop = _stop.Token;
+        var end = Volatile.Read(ref _endTimestamp);
+        var waiter = _pacer is null ? null : new OpenLoopPacer.Waiter();
+        while (!stop.IsCancellationRequested)
+        {
+            if (!connection.IsConnected)
+            {
+                if (!await connection.ConnectAsync(_settings.ConnectTimeout, stop).ConfigureAwait(false))
+                {
+                    if (stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    _tally.Error(BenchError.Connect);
+                    if (!await DelayAsync(s_reconnectBackoff, stop).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+            }
+
+            var sequence = Interlocked.Increment(ref _nextSequence) - 1;
+            long origin;
+            if (_schedule is { } schedule)
+            {
+                var due = schedule.DueTimestamp(sequence);
+                if (due >= end)
+                {
+                    return;
+                }
+
+                var claimed = _time.GetTimestamp();
+                if (due > claimed && !await _pacer!.WaitAsync(waiter!, due).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                origin = OpenLoopSchedule.LatencyOrigin(due, claimed, _time.GetTimestamp());
+            }
+            else
+            {
+                origin = _time.GetTimestamp();
+                if (origin >= end)
+                {
+                    return;
+                }
+            }
+
+            Volatile.Write(ref _inFlightSince[slot], Math.Max(1, _time.GetTimestamp()));
+            var outcome = await connection.ExchangeAsync(sequence).ConfigureAwait(false);
+            var done = _time.GetTimestamp();
+            if (Interlocked.Exchange(ref _inFlightSince[slot], Idle) == TimedOut)
+            {
+                // The watchdog gave up on this exchange (and aborted the connection), whatever came back after.
+                _tally.Error(BenchError.Timeout);
+                connection.Abort();
+                continue;
+            }
+
+            if (outcome.Error == BenchError.None)
+            {
+                _recorder.RecordValue(ReportMath.Microseconds(done - origin, _frequency));
+            }
+
+            _tally.Add(outcome);
+        }
+    }
+
+    private async Task WatchdogAsync()
+    {
+        var timeout = Ticks(_settings.Timeout);
+        var stop = _stop.Token;
+        while (await DelayAsync(s_watchdogPeriod, stop).ConfigureAwait(false))
+        {
+            var now = _time.GetTimestamp();
+            for (var i = 0; i < _connections.Length; i++)
+            {
+                var slot = i * SlotStride;
+                var since = Volatile.Read(ref _inFlightSince[slot]);
+                if (since > Idle && now - since > timeout
+                    && Interlocked.CompareExchange(ref _inFlightSince[slot], TimedOut, since) == since)
+                {
+                    _connections[i].Abort();
+                }
+            }
+        }
+    }
+
+    private async Task StopAsync(Task[] loops, Task watchdog)
+    {
+        // No new requests after the end; let those in flight finish for a moment (they no longer count), then cut.
+        var all = Task.WhenAll(loops);
+        var grace = _settings.Timeout < TimeSpan.FromSeconds(1) ? _settings.Timeout : TimeSpan.FromSeconds(1);
+        await Task.WhenAny(all, Task.Delay(grace, _time)).ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _pacer?.Stop();
+        foreach (var connection in _connections)
+        {
+            connection.Abort();
+        }
+
+        await Task.WhenAny(Task.WhenAll(all, watchdog), Task.Delay(s_stopLimit, _time)).ConfigureAwait(false);
+    }
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _frequency);
+}

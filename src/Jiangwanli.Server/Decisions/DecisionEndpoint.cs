@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Jiangwanli.Audit;
+using Jiangwanli.Engine.Decisions;
+using Jiangwanli.Engine.Events;
+using Jiangwanli.Server.Packs;
+using Jiangwanli.Server.Problems;
+using Jiangwanli.Server.Telemetry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Jiangwanli.Server.Decisions;
+
+/// <summary>
+/// <c>POST /v1/decisions</c>: one JSON event in, one decision out. The hot path:
+/// content type → body into a pooled array (size limit enforced while reading) → <see cref="DecisionEngine.Decide"/>
+/// in a pooled context → audit record appended and awaited → response written with the context's cached
+/// <c>Utf8JsonWriter</c> into a pooled buffer, then copied into the response pipe with its Content-Length.
+/// </summary>
+/// <remarks>
+/// Allocation: none from this class per request when the body is already buffered and the audit append completes
+/// synchronously; when either awaits, the one <see cref="Task"/> Kestrel needs to await us (this async method's
+/// box) is the only allocation — the body read's state machine is pooled. This handler guards itself (no
+/// exception-handling middleware in front of it, whose own async frame would allocate per request).
+/// </remarks>
+internal sealed class DecisionEndpoint
+{
+    private readonly PackHost _packs;
+    private readonly DecisionLog _log;
+    private readonly JiangwanliMetrics _metrics;
+    private readonly RequestBuffersPool _buffers;
+    private readonly ILogger _logger;
+    private readonly int _maxBytes;
+    private readonly string _tooLargeDetail;
+
+    public DecisionEndpoint(PackHost packs, DecisionLog log, JiangwanliMetrics metrics, RequestBuffersPool buffers, ILogger<DecisionEndpoint> logger, int maxBytes)
+    {
+        _packs = packs;
+        _log = log;
+        _metrics = metrics;
+        _buffers = buffers;
+        _logger = logger;
+        _maxBytes = maxBytes;
+        _tooLargeDetail = $"an event may be at most {maxBytes} bytes (Jiangwanli:Limits:MaxEventBytes)";
+    }
+
+    /// <summary>The request delegate.</summary>
+    public Task HandleAsync(HttpContext http)
+    {
+        var request = http.Request;
+        if (MediaTypes.Classify(request.ContentType) != BodyFormat.Json)
+        {
+            Refuse(http, ProblemCatalog.UnsupportedMediaType, "send one event as application/json (UTF-8)", null);
+            return Task.CompletedTask;
+        }
+
+        if (request.ContentLength > _maxBytes)
+        {
+            Refuse(http, ProblemCatalog.BodyTooLarge, _tooLargeDetail, "$");
+            return Task.CompletedTask;
+        }
+
+        return DecideAsync(http);
+    }
+
+    private async Task DecideAsync(HttpContext http)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var engine = _packs.Engine;
+        var buffers = _buffers.Rent();
+        DecisionContext? context = null;
+        var body = default(BodyRead);
+        try
+        {
+            body = await BodyReader.ReadAsync(http.Request.BodyReader, http.Request.ContentLength, _maxBytes);
+            if (body.TooLarge)
+            {
+                RefuseWith(http, buffers, ProblemCatalog.BodyTooLarge, _tooLargeDetail, "$", -1);
+                return;
+            }
+
+            context = engine.Rent();
+            if (!engine.Decide(body.Span, context))
+            {
+                var error = context.Error;
+                RefuseWith(http, buffers, ProblemCatalog.For(error), error.Message, error.Field, error.BytePosition);
+                return;
+            }
+
+            var sequence = -1L;
+            var audit = _log.Audit;
+            if (audit is not null)
+            {
+                DecisionJsonWriter.WriteAuditRecord(context, body.Span, buffers.Record);
+                var ack = await audit.AppendAsync(buffers.Record.WrittenSpan);
+                if (!ack.IsAccepted)
+                {
+                    // Fail closed: a decision that is not in the log is not given. The log reports its own failure once.
+                    http.Response.Headers.RetryAfter = RetryAfterSeconds;
+                    RefuseWith(http, buffers, ProblemCatalog.AuditUnavailable, AuditProblemDetail(ack.Status), null, -1);
+                    return;
+                }
+
+                sequence = ack.IsWritten ? (long)ack.Sequence : -1L;
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            DecisionJsonWriter.WriteResponse(context, buffers.Output, sequence, elapsed.Ticks / (double)TimeSpan.TicksPerMicrosecond);
+            _metrics.Decided(context, elapsed.TotalSeconds);
+            Responses.Write(http.Response, StatusCodes.Status200OK, MediaTypes.Json, buffers.Output.WrittenSpan);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel refused the body itself (bad chunked framing, its own size limit, a stalled upload).
+            var problem = ProblemCatalog.ForStatus(e.StatusCode);
+            if (!http.Response.HasStarted)
+            {
+                RefuseWith(http, buffers, problem, e.Message, "$", -1);
+            }
+        }
+        catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is IOException or OperationCanceledException)
+        {
+            Log.RequestAborted(_logger, "/v1/decisions");
+        }
+        catch (Exception e)
+        {
+            Log.UnhandledException(_logger, e, http.Request.Method, "/v1/decisions");
+            if (!http.Response.HasStarted)
+            {
+                Responses.WriteProblem(http.Response, buffers, ProblemCatalog.Internal, "an unexpected error occurred; it has been logged");
+            }
+        }
+        finally
+        {
+            if (context is not null)
+            {
+                engine.Return(context);
+            }
+
+            BodyReader.Return(body);
+            _buffers.Return(buffers);
+        }
+    }
+
+    /// <summary>The Retry-After value of a 503.</summary>
+    internal const string RetryAfterSeconds = "1";
+
+    /// <summary>Why the log did not take a record, for the problem's detail.</summary>
+    internal static string AuditProblemDetail(AuditAppendStatus status) => status switch
+    {
+        AuditAppendStatus.Rejected => "the decision log is saturated; retry shortly",
+        AuditAppendStatus.Closed => "the service is shutting down; retry on another instance",
+        _ => "the decision log cannot write (see the server log); nothing was decided",
+    };
+
+    private void Refuse(HttpContext http, ProblemType problem, string detail, string? field)
+    {
+        var buffers = _buffers.Rent();
+        try
+        {
+            RefuseWith(http, buffers, problem, detail, field, -1);
+        }
+        finally
+        {
+            _buffers.Return(buffers);
+        }
+    }
+
+    private void RefuseWith(HttpContext http, RequestBuffers buffers, ProblemType problem, string detail, string? field, long position)
+    {
+        _metrics.Rejected(problem.Reason);
+        Responses.WriteProblem(http.Response, buffers, problem, detail, field, position);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using Jiangwanli.Engine.Decisions;
+using Jiangwanli.Engine.Events;
+
+namespace Jiangwanli.Server.Telemetry;
+
+/// <summary>
+/// The service's own instruments on the <c>Jiangwanli</c> meter, created through <see cref="IMeterFactory"/>.
+/// Instruments live in fields and every call checks <c>Enabled</c> before it builds tags (the KestrelMetrics
+/// pattern), so an unobserved instrument costs a branch. Tag values are constants or rule ids held by the
+/// pack: recording allocates nothing.
+/// </summary>
+internal sealed class JiangwanliMetrics
+{
+    /// <summary>The meter name to enable in an exporter.</summary>
+    public const string MeterName = "Jiangwanli";
+
+    private static readonly string[] s_outcomes = ["allow", "review", "deny"];
+
+    // Decision latency spans microseconds (in memory) to milliseconds (fsync): seconds, per OpenTelemetry convention.
+    private static readonly double[] s_latencyBuckets =
+    [
+        0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+    ];
+
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _ruleHits;
+    private readonly Counter<long> _rejected;
+    private readonly Histogram<double> _latency;
+
+    public JiangwanliMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        _decisions = meter.CreateCounter<long>("jiangwanli.decisions", "{decision}", "Decisions made, by outcome.");
+        _ruleHits = meter.CreateCounter<long>("jiangwanli.rule.hits", "{hit}", "Rules that matched, by rule id.");
+        _rejected = meter.CreateCounter<long>("jiangwanli.events.rejected", "{event}", "Events refused before a decision, by reason.");
+        _latency = meter.CreateHistogram(
+            "jiangwanli.decision.duration",
+            "s",
+            "Time from the start of the request handler to a logged decision.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_latencyBuckets });
+    }
+
+    /// <summary>Decisions made since start (the memory governor reads it as the request rate).</summary>
+    public StripedCounter DecisionCount { get; } = new();
+
+    /// <summary>Counts a decision, its matched rules and its latency.</summary>
+    public void Decided(DecisionContext context, double seconds)
+    {
+        DecisionCount.Increment();
+        var outcome = s_outcomes[(int)context.Decision];
+        if (_decisions.Enabled)
+        {
+            _decisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        if (_latency.Enabled)
+        {
+            _latency.Record(seconds, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        if (_ruleHits.Enabled && context.MatchedCount > 0)
+        {
+            var rules = context.Pack.Rules;
+            foreach (var index in context.MatchedRuleIndexes)
+            {
+                _ruleHits.Add(1, new KeyValuePair<string, object?>("rule", rules[index].Id));
+            }
+        }
+    }
+
+    /// <summary>Counts an event or request refused before a decision.</summary>
+    /// <param name="reason">A constant reason tag (see <c>ProblemType.Reason</c>).</param>
+    public void Rejected(string reason)
+    {
+        if (_rejected.Enabled)
+        {
+            _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    /// <summary>The outcome name of a decision.</summary>
+    public static string OutcomeName(Decision decision) => s_outcomes[(int)decision];
+}

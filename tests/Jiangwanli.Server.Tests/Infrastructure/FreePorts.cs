@@ -1,0 +1,17 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Jiangwanli.Server.Tests.Infrastructure;
+
+/// <summary>Free loopback ports: bind port 0, read what the OS gave, release it.</summary>
+internal static class FreePorts
+{
+    public static int Next()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
