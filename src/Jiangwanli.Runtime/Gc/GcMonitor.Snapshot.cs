@@ -152,13 +152,6 @@ public sealed partial class GcMonitor
     }
 
     /// <summary>Writes <see cref="WriteSnapshot"/> to <paramref name="destination"/> with asynchronous I/O.</summary>
-    public async Task WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken = default)
-    {
-        var writer = new Utf8JsonWriter(destination);
-        await using (writer.ConfigureAwait(false))
-        {
-            WriteSnapshot(writer);
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken = default)
+        => JsonSnapshot.WriteAsync(destination, WriteSnapshot, cancellationToken);
 }
