@@ -36,6 +36,9 @@ public sealed class JiangwanliOptions
     /// <summary>Decision log settings.</summary>
     public AuditSettings Audit { get; set; } = new();
 
+    /// <summary>Admission control (concurrency limit, wait queue, memory guard) in front of the decision endpoints.</summary>
+    public AdmissionOptions Admission { get; set; } = new();
+
     /// <summary>In-memory feature store settings.</summary>
     public FeatureSettings Features { get; set; } = new();
 }

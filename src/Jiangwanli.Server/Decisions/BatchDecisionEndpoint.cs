@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Jiangwanli.Audit;
 using Jiangwanli.Engine.Decisions;
 using Jiangwanli.Engine.Events;
+using Jiangwanli.Server.Admission;
 using Jiangwanli.Server.Packs;
 using Jiangwanli.Server.Problems;
 using Jiangwanli.Server.Telemetry;
@@ -37,6 +38,7 @@ internal sealed class BatchDecisionEndpoint
     private readonly int _maxDepth;
     private readonly string _tooLargeDetail;
     private readonly string _tooManyDetail;
+    private readonly AdmissionControl? _admission;
 
     public BatchDecisionEndpoint(
         PackHost packs,
@@ -46,8 +48,10 @@ internal sealed class BatchDecisionEndpoint
         ILogger<BatchDecisionEndpoint> logger,
         int maxBytes,
         int maxEvents,
-        int maxDepth)
+        int maxDepth,
+        AdmissionControl? admission = null)
     {
+        _admission = admission;
         _packs = packs;
         _log = log;
         _metrics = metrics;
@@ -77,7 +81,48 @@ internal sealed class BatchDecisionEndpoint
             return Task.CompletedTask;
         }
 
-        return DecideAsync(http, format);
+        // Admission before the body is read: a refusal is answered at once. A batch takes one slot.
+        if (_admission is not { } admission)
+        {
+            return DecideAsync(http, format);
+        }
+
+        var entry = admission.AcquireAsync(admission.HasRateLimits ? ApiKey(request) : null);
+        if (!entry.IsCompletedSuccessfully)
+        {
+            return AdmitThenDecideAsync(http, format, entry);
+        }
+
+        var outcome = entry.Result;
+        if (outcome == AdmissionOutcome.Admitted)
+        {
+            return DecideAsync(http, format);
+        }
+
+        Shed(http, admission, outcome);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The slow path: the request waited in the admission queue.</summary>
+    private async Task AdmitThenDecideAsync(HttpContext http, BodyFormat format, ValueTask<AdmissionOutcome> entry)
+    {
+        var outcome = await entry;
+        if (outcome == AdmissionOutcome.Admitted)
+        {
+            await DecideAsync(http, format);
+            return;
+        }
+
+        Shed(http, _admission!, outcome);
+    }
+
+    private static string? ApiKey(HttpRequest request)
+        => request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null;
+
+    private void Shed(HttpContext http, AdmissionControl admission, AdmissionOutcome outcome)
+    {
+        http.Response.Headers.RetryAfter = admission.RetryAfter;
+        Refuse(http, AdmissionControl.ProblemFor(outcome), AdmissionControl.DetailFor(outcome));
     }
 
     private async Task DecideAsync(HttpContext http, BodyFormat format)
@@ -206,6 +251,7 @@ internal sealed class BatchDecisionEndpoint
             ArrayPool<ValueTask<AuditAck>>.Shared.Return(acks, clearArray: true);
             BodyReader.Return(body);
             _buffers.Return(buffers);
+            _admission?.Release();
         }
     }
 

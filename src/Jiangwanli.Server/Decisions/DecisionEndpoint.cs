@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Jiangwanli.Audit;
 using Jiangwanli.Engine.Decisions;
 using Jiangwanli.Engine.Events;
+using Jiangwanli.Server.Admission;
 using Jiangwanli.Server.Packs;
 using Jiangwanli.Server.Problems;
 using Jiangwanli.Server.Telemetry;
@@ -31,9 +32,11 @@ internal sealed class DecisionEndpoint
     private readonly ILogger _logger;
     private readonly int _maxBytes;
     private readonly string _tooLargeDetail;
+    private readonly AdmissionControl? _admission;
 
-    public DecisionEndpoint(PackHost packs, DecisionLog log, JiangwanliMetrics metrics, RequestBuffersPool buffers, ILogger<DecisionEndpoint> logger, int maxBytes)
+    public DecisionEndpoint(PackHost packs, DecisionLog log, JiangwanliMetrics metrics, RequestBuffersPool buffers, ILogger<DecisionEndpoint> logger, int maxBytes, AdmissionControl? admission = null)
     {
+        _admission = admission;
         _packs = packs;
         _log = log;
         _metrics = metrics;
@@ -59,7 +62,48 @@ internal sealed class DecisionEndpoint
             return Task.CompletedTask;
         }
 
-        return DecideAsync(http);
+        // Admission before the body is read: a refusal is answered at once.
+        if (_admission is not { } admission)
+        {
+            return DecideAsync(http);
+        }
+
+        var entry = admission.AcquireAsync(admission.HasRateLimits ? ApiKey(request) : null);
+        if (!entry.IsCompletedSuccessfully)
+        {
+            return AdmitThenDecideAsync(http, entry);
+        }
+
+        var outcome = entry.Result;
+        if (outcome == AdmissionOutcome.Admitted)
+        {
+            return DecideAsync(http);
+        }
+
+        Shed(http, admission, outcome);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The slow path: the request waited in the admission queue.</summary>
+    private async Task AdmitThenDecideAsync(HttpContext http, ValueTask<AdmissionOutcome> entry)
+    {
+        var outcome = await entry;
+        if (outcome == AdmissionOutcome.Admitted)
+        {
+            await DecideAsync(http);
+            return;
+        }
+
+        Shed(http, _admission!, outcome);
+    }
+
+    private static string? ApiKey(HttpRequest request)
+        => request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null;
+
+    private void Shed(HttpContext http, AdmissionControl admission, AdmissionOutcome outcome)
+    {
+        http.Response.Headers.RetryAfter = admission.RetryAfter;
+        Refuse(http, AdmissionControl.ProblemFor(outcome), AdmissionControl.DetailFor(outcome), null);
     }
 
     private async Task DecideAsync(HttpContext http)
@@ -138,6 +182,7 @@ internal sealed class DecisionEndpoint
 
             BodyReader.Return(body);
             _buffers.Return(buffers);
+            _admission?.Release(start);
         }
     }
 

@@ -3,6 +3,8 @@ using Jiangwanli.Engine.Decisions;
 using Jiangwanli.Engine.Events;
 using Jiangwanli.Engine.Features;
 using Jiangwanli.Engine.Packs;
+using Jiangwanli.Runtime;
+using Jiangwanli.Server.Admission;
 using Jiangwanli.Server.Configuration;
 using Jiangwanli.Server.Decisions;
 using Jiangwanli.Server.Management;
@@ -291,6 +293,33 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             problems.Add($"Jiangwanli:Audit:Durability must be fsync, batch or none, not '{options.Audit.Durability}'");
         }
 
+        var admission = options.Admission;
+        if (admission.MaxConcurrency < 0 || admission.MaxQueue < 0 || admission.MinConcurrency < 1 || admission.MaxConcurrencyLimit < 0)
+        {
+            problems.Add("Jiangwanli:Admission: MaxConcurrency, MaxQueue and MaxConcurrencyLimit must be 0 or more (0: the default), MinConcurrency at least 1");
+        }
+        else if (admission.Adaptive && (admission.MinConcurrency > admission.ResolvedMaxConcurrencyLimit
+            || admission.ResolvedMaxConcurrency > admission.ResolvedMaxConcurrencyLimit))
+        {
+            problems.Add("Jiangwanli:Admission: need MinConcurrency <= MaxConcurrencyLimit and MaxConcurrency <= MaxConcurrencyLimit");
+        }
+
+        if (admission.QueueTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("Jiangwanli:Admission:QueueTimeout must be positive");
+        }
+
+        if (!(admission.RateLimits.PerKeyPerSecond >= 0) || !(admission.RateLimits.Burst >= 0)
+            || double.IsInfinity(admission.RateLimits.PerKeyPerSecond) || double.IsInfinity(admission.RateLimits.Burst))
+        {
+            problems.Add("Jiangwanli:Admission:RateLimits: PerKeyPerSecond and Burst must be finite and 0 or more");
+        }
+
+        if (admission.RetryAfterSeconds < 0)
+        {
+            problems.Add("Jiangwanli:Admission:RetryAfterSeconds must be 0 or more");
+        }
+
         if (options.ShutdownTimeout <= TimeSpan.Zero)
         {
             problems.Add("Jiangwanli:ShutdownTimeout must be positive");
@@ -378,7 +407,8 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             sp.GetRequiredService<JiangwanliMetrics>(),
             sp.GetRequiredService<RequestBuffersPool>(),
             sp.GetRequiredService<ILogger<DecisionEndpoint>>(),
-            limits.MaxEventBytes));
+            limits.MaxEventBytes,
+            sp.GetService<AdmissionControl>()));
         services.AddSingleton(sp => new BatchDecisionEndpoint(
             sp.GetRequiredService<PackHost>(),
             sp.GetRequiredService<DecisionLog>(),
@@ -387,7 +417,20 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             sp.GetRequiredService<ILogger<BatchDecisionEndpoint>>(),
             limits.MaxBatchBytes,
             limits.MaxBatchEvents,
-            limits.MaxDepth));
+            limits.MaxDepth,
+            sp.GetService<AdmissionControl>()));
+        if (options.Admission.Enabled)
+        {
+            services.AddSingleton(sp =>
+            {
+                var governor = sp.GetRequiredService<RuntimeGovernance>().MemoryGovernor;
+                return new AdmissionControl(
+                    options.Admission,
+                    () => governor.AdmissionLevel,
+                    TimeProvider.System,
+                    sp.GetService<System.Diagnostics.Metrics.IMeterFactory>());
+            });
+        }
 
         // The memory governor adapts to the decision rate.
         services.AddJiangwanliRuntime(builder.Configuration, static sp =>

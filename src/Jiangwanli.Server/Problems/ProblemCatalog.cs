@@ -22,6 +22,10 @@ internal static class ProblemCatalog
     public static readonly ProblemType Unauthorized = new("unauthorized", "A bearer token is required", 401);
     public static readonly ProblemType Forbidden = new("forbidden", "The bearer token is not accepted", 403);
     public static readonly ProblemType AuditUnavailable = new("audit-unavailable", "The decision log cannot record decisions", 503);
+    public static readonly ProblemType Overloaded = new("overloaded", "The service is overloaded", 503);
+    public static readonly ProblemType QueueTimeout = new("queue-timeout", "The request waited too long for admission", 503);
+    public static readonly ProblemType MemoryPressure = new("memory", "The service is shedding load to protect its memory", 503);
+    public static readonly ProblemType RateLimited = new("rate-limited", "The client is over its request rate", 429);
     public static readonly ProblemType NotReady = new("not-ready", "The service is not ready", 503);
     public static readonly ProblemType Internal = new("internal", "Internal error", 500);
 

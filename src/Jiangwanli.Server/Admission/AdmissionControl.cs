@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Jiangwanli.Runtime.Memory;
+using Jiangwanli.Server.Configuration;
+using Jiangwanli.Server.Problems;
+using Jiangwanli.Server.Telemetry;
+
+namespace Jiangwanli.Server.Admission;
+
+/// <summary>
+/// Admission control in front of the decision endpoints: the <see cref="ConcurrencyLimiter"/>, the memory guard
+/// (the memory governor's level: <c>Throttle</c> halves the limit, <c>Shed</c> refuses new requests) and, when
+/// <see cref="AdmissionOptions.Adaptive"/>, a <see cref="GradientLimit"/> fed with handler latencies.
+/// </summary>
+/// <remarks>
+/// Latency sampling costs two interlocked adds per request; at most once per <see cref="UpdateInterval"/> one
+/// request (the winner of a compare-exchange gate) turns the window's mean into a new limit. Gauges:
+/// <c>jiangwanli.admission.limit</c>, <c>.in_flight</c>, <c>.queued</c>; counter <c>jiangwanli.admission.rejected</c>
+/// by <c>reason</c> (<c>overloaded</c>, <c>queue_timeout</c>, <c>memory</c>).
+/// </remarks>
+internal sealed class AdmissionControl
+{
+    /// <summary>How often the adaptive limit is recomputed (at most).</summary>
+    public static readonly TimeSpan UpdateInterval = TimeSpan.FromMilliseconds(50);
+
+    private static readonly long s_updateTicks = (long)(UpdateInterval.TotalSeconds * Stopwatch.Frequency);
+
+    private readonly ConcurrencyLimiter _limiter;
+    private readonly Func<AdmissionLevel>? _memoryLevel;
+    private readonly GradientLimit? _gradient;
+    private readonly TokenBuckets? _buckets;
+    private int _baseLimit;
+    private int _appliedLevel; // an AdmissionLevel
+    private long _memoryRejected;
+    private long _windowTicks;
+    private long _windowCount;
+    private long _lastUpdate;
+    private int _updating;
+
+    /// <summary>Creates admission control from validated options.</summary>
+    /// <param name="options">The <c>Jiangwanli:Admission</c> section.</param>
+    /// <param name="memoryLevel">Reads the memory governor's level (lock-free), or null for no memory guard.</param>
+    /// <param name="time">Clock and timers for the queue deadline.</param>
+    /// <param name="meterFactory">Creates the <c>Jiangwanli</c> meter for the gauges, or null.</param>
+    public AdmissionControl(AdmissionOptions options, Func<AdmissionLevel>? memoryLevel, TimeProvider time, IMeterFactory? meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        _memoryLevel = memoryLevel;
+        _baseLimit = options.ResolvedMaxConcurrency;
+        if (options.Adaptive)
+        {
+            _gradient = new GradientLimit(_baseLimit, options.MinConcurrency, options.ResolvedMaxConcurrencyLimit);
+            _baseLimit = _gradient.Limit;
+        }
+
+        if (options.RateLimits.PerKeyPerSecond > 0)
+        {
+            _buckets = new TokenBuckets(options.RateLimits.PerKeyPerSecond, options.RateLimits.ResolvedBurst, time);
+        }
+
+        _limiter = new ConcurrencyLimiter(_baseLimit, options.MaxQueue, options.QueueTimeout, time);
+        RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _lastUpdate = Stopwatch.GetTimestamp();
+        if (meterFactory is not null)
+        {
+            var meter = meterFactory.Create(JiangwanliMetrics.MeterName);
+            meter.CreateObservableGauge("jiangwanli.admission.limit", () => _limiter.Limit, "{request}", "Requests admission control serves at once (after the memory guard).");
+            meter.CreateObservableGauge("jiangwanli.admission.in_flight", () => _limiter.InFlight, "{request}", "Admitted requests being served.");
+            meter.CreateObservableGauge("jiangwanli.admission.queued", () => _limiter.Queued, "{request}", "Requests waiting for admission.");
+            meter.CreateObservableCounter("jiangwanli.admission.rejected", ObserveRejections, "{request}", "Requests refused by admission control, by reason.");
+        }
+    }
+
+    /// <summary>The options.</summary>
+    public AdmissionOptions Options { get; }
+
+    /// <summary>The <c>Retry-After</c> value of an admission 503.</summary>
+    public string RetryAfter { get; }
+
+    /// <summary>The limiter (for gauges and tests).</summary>
+    public ConcurrencyLimiter Limiter => _limiter;
+
+    /// <summary>The limit before the memory guard (adaptive or configured).</summary>
+    public int BaseLimit => Volatile.Read(ref _baseLimit);
+
+    /// <summary>Requests refused by the memory guard since start.</summary>
+    public long MemoryRejectedCount => Interlocked.Read(ref _memoryRejected);
+
+    /// <summary>The problem answered for a refusal.</summary>
+    public static ProblemType ProblemFor(AdmissionOutcome outcome) => outcome switch
+    {
+        AdmissionOutcome.QueueTimeout => ProblemCatalog.QueueTimeout,
+        AdmissionOutcome.Memory => ProblemCatalog.MemoryPressure,
+        AdmissionOutcome.RateLimited => ProblemCatalog.RateLimited,
+        _ => ProblemCatalog.Overloaded,
+    };
+
+    /// <summary>The problem detail for a refusal.</summary>
+    public static string DetailFor(AdmissionOutcome outcome) => outcome switch
+    {
+        AdmissionOutcome.QueueTimeout => "the request waited longer than Jiangwanli:Admission:QueueTimeout for a slot; retry shortly",
+        AdmissionOutcome.Memory => "the service is shedding load to stay within its memory limit; retry shortly",
+        AdmissionOutcome.RateLimited => "this API key is over its request rate (Jiangwanli:Admission:RateLimits); retry later",
+        _ => "the service is at its concurrency limit and its wait queue is full; retry shortly",
+    };
+
+    /// <summary>Whether per-key rate limits are on.</summary>
+    public bool HasRateLimits => _buckets is not null;
+
+    /// <summary>
+    /// Admits, queues or refuses one request (synchronous and allocation-free unless it has to wait).
+    /// <paramref name="apiKey"/> is the client's <c>X-Api-Key</c> (null or empty: no per-key limit).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ValueTask<AdmissionOutcome> AcquireAsync(string? apiKey = null)
+    {
+        if (_buckets is not null && !string.IsNullOrEmpty(apiKey) && !_buckets.TryTake(apiKey))
+        {
+            return new ValueTask<AdmissionOutcome>(AdmissionOutcome.RateLimited);
+        }
+
+        if (_memoryLevel is { } read)
+        {
+            var level = read();
+            if ((int)level != Volatile.Read(ref _appliedLevel))
+            {
+                ApplyLevel(level);
+            }
+
+            if (level == AdmissionLevel.Shed)
+            {
+                Interlocked.Increment(ref _memoryRejected);
+                return new ValueTask<AdmissionOutcome>(AdmissionOutcome.Memory);
+            }
+        }
+
+        return _limiter.AcquireAsync();
+    }
+
+    /// <summary>Releases an admitted request and feeds its handler latency to the adaptive limit.</summary>
+    /// <param name="startTimestamp">The <see cref="Stopwatch.GetTimestamp"/> at which the handler started.</param>
+    public void Release(long startTimestamp)
+    {
+        if (_gradient is not null)
+        {
+            var now = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _windowTicks, now - startTimestamp);
+            Interlocked.Increment(ref _windowCount);
+            if (now - Volatile.Read(ref _lastUpdate) >= s_updateTicks && Interlocked.CompareExchange(ref _updating, 1, 0) == 0)
+            {
+                UpdateLimit(now);
+            }
+        }
+
+        _limiter.Release();
+    }
+
+    /// <summary>Releases an admitted request without a latency sample (batches: their latency is not a request's).</summary>
+    public void Release() => _limiter.Release();
+
+    /// <summary>Sets the limit before the memory guard (what the adaptive algorithm does; tests use it too).</summary>
+    internal void SetBaseLimit(int limit)
+    {
+        Volatile.Write(ref _baseLimit, Math.Max(1, limit));
+        _limiter.Limit = Effective(limit, (AdmissionLevel)Volatile.Read(ref _appliedLevel));
+    }
+
+    private static int Effective(int limit, AdmissionLevel level)
+        => level == AdmissionLevel.Throttle ? Math.Max(1, limit / 2) : limit;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ApplyLevel(AdmissionLevel level)
+    {
+        Volatile.Write(ref _appliedLevel, (int)level);
+        _limiter.Limit = Effective(Volatile.Read(ref _baseLimit), level);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void UpdateLimit(long now)
+    {
+        try
+        {
+            if (now - Volatile.Read(ref _lastUpdate) < s_updateTicks)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _lastUpdate, now);
+            var ticks = Interlocked.Exchange(ref _windowTicks, 0);
+            var count = Interlocked.Exchange(ref _windowCount, 0);
+            if (count > 0)
+            {
+                var meanSeconds = ticks / (double)count / Stopwatch.Frequency;
+                SetBaseLimit(_gradient!.Update(meanSeconds, _limiter.InFlight));
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _updating, 0);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveRejections() =>
+    [
+        new(_limiter.OverloadedCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.Overloaded.Reason)),
+        new(_limiter.TimedOutCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.QueueTimeout.Reason)),
+        new(MemoryRejectedCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.MemoryPressure.Reason)),
+    ];
+}

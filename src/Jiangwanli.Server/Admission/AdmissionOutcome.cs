@@ -1,0 +1,20 @@
+namespace Jiangwanli.Server.Admission;
+
+/// <summary>What admission control decided for one request.</summary>
+internal enum AdmissionOutcome
+{
+    /// <summary>Serve it; release the slot when done.</summary>
+    Admitted,
+
+    /// <summary>The wait queue is full: 503 at once.</summary>
+    Overloaded,
+
+    /// <summary>It waited past the queueing deadline: 503 rather than served late.</summary>
+    QueueTimeout,
+
+    /// <summary>The memory governor says shed: 503.</summary>
+    Memory,
+
+    /// <summary>The client's API key is over its rate: 429.</summary>
+    RateLimited,
+}

@@ -1,0 +1,55 @@
+namespace Jiangwanli.Server.Configuration;
+
+/// <summary>
+/// Admission control in front of the decision endpoints (section <c>Jiangwanli:Admission</c>): a concurrency limit
+/// with a bounded FIFO wait queue and a queueing deadline; optionally an adaptive (gradient) limit. Documented in
+/// docs/operations.md, "Admission control".
+/// </summary>
+public sealed class AdmissionOptions
+{
+    /// <summary>Whether admission control is on. Off: every request is served (unbounded).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests served at once (the initial limit when <see cref="Adaptive"/>). 0 means 4 × processor count.</summary>
+    public int MaxConcurrency { get; set; }
+
+    /// <summary>Requests that may wait for a slot; beyond it a request is answered 503 at once.</summary>
+    public int MaxQueue { get; set; } = 1024;
+
+    /// <summary>How long a request may wait in the queue; past it the request is shed (503) rather than served late.</summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Whether the limit adapts to measured latency (gradient, as Netflix concurrency-limits' Gradient2).</summary>
+    public bool Adaptive { get; set; }
+
+    /// <summary>Lower bound of the adaptive limit.</summary>
+    public int MinConcurrency { get; set; } = 2;
+
+    /// <summary>Upper bound of the adaptive limit. 0 means 64 × processor count.</summary>
+    public int MaxConcurrencyLimit { get; set; }
+
+    /// <summary>The <c>Retry-After</c> (seconds) of an admission 503.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Per-client token-bucket rate limits keyed by the <c>X-Api-Key</c> header (off unless <c>PerKeyPerSecond</c> &gt; 0).</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>The configured limit, with 0 resolved.</summary>
+    internal int ResolvedMaxConcurrency => MaxConcurrency > 0 ? MaxConcurrency : 4 * Environment.ProcessorCount;
+
+    /// <summary>The adaptive upper bound, with 0 resolved.</summary>
+    internal int ResolvedMaxConcurrencyLimit => MaxConcurrencyLimit > 0 ? MaxConcurrencyLimit : Math.Max(64 * Environment.ProcessorCount, ResolvedMaxConcurrency);
+}
+
+/// <summary>Per-client rate limits (section <c>Jiangwanli:Admission:RateLimits</c>).</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Requests a second each API key may make on average; 0 turns per-key limits off.</summary>
+    public double PerKeyPerSecond { get; set; }
+
+    /// <summary>Requests a key may make at once after being idle (the bucket size). 0 means <c>PerKeyPerSecond</c> (at least 1).</summary>
+    public double Burst { get; set; }
+
+    /// <summary>The bucket size, with 0 resolved.</summary>
+    internal double ResolvedBurst => Burst > 0 ? Burst : Math.Max(1, PerKeyPerSecond);
+}
