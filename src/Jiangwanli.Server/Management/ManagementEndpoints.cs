@@ -26,6 +26,7 @@ internal static partial class ManagementEndpoints
         var admin = management.MapGroup("/admin").WithMetadata(AdminEndpointMetadata.Instance);
         MapAdmin(admin);
         MapRuntimeAdmin(admin);
+        MapAuditAdmin(admin);
         MapDebug(management.MapGroup("/debug").WithMetadata(AdminEndpointMetadata.Instance));
     }
 }
