@@ -7,21 +7,11 @@ using Jiangwanli.EndToEnd.Infrastructure;
 
 namespace Jiangwanli.EndToEnd;
 
-/// <summary>One <c>jwl serve</c> for the debug-endpoint tests (profiles are one at a time per process).</summary>
-public sealed class DebugServerFixture : IAsyncLifetime
-{
-    internal JwlServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Server = await JwlServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        var exit = await Server.StopAsync();
-        var log = Server.Log;
-        await Server.DisposeAsync();
-        Assert.True(exit == 0, $"jwl serve exited with {exit}\n{log}");
-    }
-}
+/// <summary>
+/// A <c>jwl serve</c> of its own for the debug-endpoint tests: profiles are one at a time per process, so these
+/// must not share the other tests' server.
+/// </summary>
+public sealed class DebugServerFixture : SharedServer;
 
 /// <summary>
 /// Issue 6 over HTTP against the real process: <c>/debug/gc</c>, <c>/debug/threadpool</c>, CPU profiles in the three

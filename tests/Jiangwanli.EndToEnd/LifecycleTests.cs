@@ -33,7 +33,7 @@ public sealed class LifecycleTests
 
         await stream.WriteAsync(body.AsMemory(10));
         await stream.FlushAsync();
-        var response = await ReadResponseAsync(stream);
+        var response = await RawHttp.ReadResponseAsync(stream);
 
         Assert.True(response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal), server.Log + "\n" + response);
         var json = response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
@@ -119,41 +119,5 @@ public sealed class LifecycleTests
         }
 
         throw server.Failure("still ready 20 s after SIGTERM");
-    }
-
-    private static async Task<string> ReadResponseAsync(NetworkStream stream)
-    {
-        var buffer = new byte[64 * 1024];
-        var total = 0;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-
-        // Bounded by the buffer, the timeout and Content-Length.
-        while (total < buffer.Length)
-        {
-            var read = await stream.ReadAsync(buffer.AsMemory(total), cts.Token);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-            var text = Encoding.UTF8.GetString(buffer, 0, total);
-            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-            if (end >= 0)
-            {
-                var lengthAt = text.IndexOf("Content-Length: ", StringComparison.OrdinalIgnoreCase);
-                if (lengthAt >= 0 && lengthAt < end)
-                {
-                    var lengthEnd = text.IndexOf("\r\n", lengthAt, StringComparison.Ordinal);
-                    var length = int.Parse(text.AsSpan(lengthAt + 16, lengthEnd - lengthAt - 16), System.Globalization.CultureInfo.InvariantCulture);
-                    if (Encoding.UTF8.GetByteCount(text) >= end + 4 + length)
-                    {
-                        return text;
-                    }
-                }
-            }
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, total);
     }
 }

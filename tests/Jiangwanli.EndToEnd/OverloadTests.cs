@@ -56,7 +56,7 @@ public sealed class OverloadTests
 
             await stream.WriteAsync(body.AsMemory(10));
             await stream.FlushAsync();
-            var response = await ReadHeadAsync(stream);
+            var response = await RawHttp.ReadResponseAsync(stream);
             Assert.True(response.StartsWith("HTTP/1.1 200", StringComparison.Ordinal), response);
             admitted.Add("overload-held");
         }
@@ -199,29 +199,5 @@ public sealed class OverloadTests
         }
 
         throw server.Failure("the held request never showed as in flight");
-    }
-
-    private static async Task<string> ReadHeadAsync(NetworkStream stream)
-    {
-        var buffer = new byte[16 * 1024];
-        var total = 0;
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (total < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(total), cts.Token);
-            if (n == 0)
-            {
-                break;
-            }
-
-            total += n;
-            var text = Encoding.UTF8.GetString(buffer, 0, total);
-            if (text.Contains("\r\n\r\n", StringComparison.Ordinal))
-            {
-                return text;
-            }
-        }
-
-        return Encoding.UTF8.GetString(buffer, 0, total);
     }
 }

@@ -4,7 +4,7 @@ namespace Jiangwanli.EndToEnd.Infrastructure;
 /// One <c>jwl serve</c> on the default pack shared by the tests that do not change it (they use their own entity
 /// ids). Tests that swap packs or lists, or stop the server, start their own.
 /// </summary>
-public sealed class SharedServer : IAsyncLifetime
+public class SharedServer : IAsyncLifetime
 {
     internal JwlServer Server { get; private set; } = null!;
 
