@@ -5,6 +5,7 @@ using Jiangwanli.Runtime.Memory;
 using Jiangwanli.Server.Configuration;
 using Jiangwanli.Server.Problems;
 using Jiangwanli.Server.Telemetry;
+using Microsoft.AspNetCore.Http;
 
 namespace Jiangwanli.Server.Admission;
 
@@ -108,6 +109,11 @@ internal sealed class AdmissionControl
 
     /// <summary>Whether per-key rate limits are on.</summary>
     public bool HasRateLimits => _buckets is not null;
+
+    /// <summary>Admits, queues or refuses one HTTP request; its <c>X-Api-Key</c> header is read only when per-key limits are on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ValueTask<AdmissionOutcome> AcquireForAsync(HttpRequest request)
+        => AcquireAsync(HasRateLimits && request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null);
 
     /// <summary>
     /// Admits, queues or refuses one request (synchronous and allocation-free unless it has to wait).

@@ -87,7 +87,7 @@ internal sealed class BatchDecisionEndpoint
             return DecideAsync(http, format);
         }
 
-        var entry = admission.AcquireAsync(admission.HasRateLimits ? ApiKey(request) : null);
+        var entry = admission.AcquireForAsync(request);
         if (!entry.IsCompletedSuccessfully)
         {
             return AdmitThenDecideAsync(http, format, entry);
@@ -115,9 +115,6 @@ internal sealed class BatchDecisionEndpoint
 
         Shed(http, _admission!, outcome);
     }
-
-    private static string? ApiKey(HttpRequest request)
-        => request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null;
 
     private void Shed(HttpContext http, AdmissionControl admission, AdmissionOutcome outcome)
     {

@@ -68,7 +68,7 @@ internal sealed class DecisionEndpoint
             return DecideAsync(http);
         }
 
-        var entry = admission.AcquireAsync(admission.HasRateLimits ? ApiKey(request) : null);
+        var entry = admission.AcquireForAsync(request);
         if (!entry.IsCompletedSuccessfully)
         {
             return AdmitThenDecideAsync(http, entry);
@@ -96,9 +96,6 @@ internal sealed class DecisionEndpoint
 
         Shed(http, _admission!, outcome);
     }
-
-    private static string? ApiKey(HttpRequest request)
-        => request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null;
 
     private void Shed(HttpContext http, AdmissionControl admission, AdmissionOutcome outcome)
     {
