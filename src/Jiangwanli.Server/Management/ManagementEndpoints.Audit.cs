@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Jiangwanli.Server.Decisions;
+using Jiangwanli.Server.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -21,7 +22,7 @@ internal static partial class ManagementEndpoints
             var audit = http.RequestServices.GetRequiredService<DecisionLog>().Audit;
             if (audit is null)
             {
-                await RuntimeProblem(http, StatusCodes.Status404NotFound, "the decision log is disabled").ConfigureAwait(false);
+                await RuntimeProblem(http, ProblemCatalog.NotFound, "the decision log is disabled").ConfigureAwait(false);
                 return;
             }
 
@@ -51,7 +52,7 @@ internal static partial class ManagementEndpoints
             var segment = audit?.ListSegments().FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
             if (segment is null)
             {
-                await RuntimeProblem(http, StatusCodes.Status404NotFound, $"no audit segment named '{name}'", "name").ConfigureAwait(false);
+                await RuntimeProblem(http, ProblemCatalog.NotFound, $"no audit segment named '{name}'", "name").ConfigureAwait(false);
                 return;
             }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Jiangwanli.Runtime;
 using Jiangwanli.Runtime.Memory;
 using Jiangwanli.Runtime.Profiling;
+using Jiangwanli.Server.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -44,24 +45,33 @@ internal static partial class ManagementEndpoints
         });
         admin.MapPut("/runtime", static async http =>
         {
-            var body = await ReadSmallBodyAsync(http.Request, MaxRuntimeUpdateBytes).ConfigureAwait(false);
-            if (body is null)
+            var body = await Decisions.BodyReader.ReadAsync(http.Request.BodyReader, http.Request.ContentLength, MaxRuntimeUpdateBytes).ConfigureAwait(false);
+            MemoryGovernorUpdate? update;
+            string? error;
+            try
             {
-                await RuntimeProblem(http, StatusCodes.Status413PayloadTooLarge, "body is larger than 4 KiB").ConfigureAwait(false);
-                return;
-            }
+                if (body.TooLarge)
+                {
+                    await RuntimeProblem(http, ProblemCatalog.BodyTooLarge, "body is larger than 4 KiB").ConfigureAwait(false);
+                    return;
+                }
 
-            if (!MemoryGovernorUpdate.TryParse(body, out var update, out var error))
+                if (!MemoryGovernorUpdate.TryParse(body.Span, out update, out error))
+                {
+                    await RuntimeProblem(http, ProblemCatalog.InvalidParameter, error ?? "invalid runtime update").ConfigureAwait(false);
+                    return;
+                }
+            }
+            finally
             {
-                await RuntimeProblem(http, StatusCodes.Status400BadRequest, error ?? "invalid runtime update").ConfigureAwait(false);
-                return;
+                Decisions.BodyReader.Return(body);
             }
 
             var governor = Governance(http).MemoryGovernor;
             var result = governor.Update(update!);
             if (!result.Succeeded)
             {
-                await RuntimeProblem(http, StatusCodes.Status400BadRequest, result.Message ?? "the runtime refused the limit").ConfigureAwait(false);
+                await RuntimeProblem(http, ProblemCatalog.InvalidParameter, result.Message ?? "the runtime refused the limit").ConfigureAwait(false);
                 return;
             }
 
@@ -77,14 +87,14 @@ internal static partial class ManagementEndpoints
         var seconds = 30;
         if (secondsText.Length > 0 && !int.TryParse(secondsText, NumberStyles.None, CultureInfo.InvariantCulture, out seconds))
         {
-            await RuntimeProblem(http, StatusCodes.Status400BadRequest, "seconds must be a whole number from 1 to 60", "seconds").ConfigureAwait(false);
+            await RuntimeProblem(http, ProblemCatalog.InvalidParameter, "seconds must be a whole number from 1 to 60", "seconds").ConfigureAwait(false);
             return;
         }
 
         var formatText = query["format"].ToString();
         if (!ProfileFormats.TryParse(formatText.Length == 0 ? null : formatText, out var format))
         {
-            await RuntimeProblem(http, StatusCodes.Status400BadRequest, "format must be pprof, speedscope or svg", "format").ConfigureAwait(false);
+            await RuntimeProblem(http, ProblemCatalog.InvalidParameter, "format must be pprof, speedscope or svg", "format").ConfigureAwait(false);
             return;
         }
 
@@ -101,42 +111,22 @@ internal static partial class ManagementEndpoints
                 await outcome.Profile!.WriteAsync(http.Response.Body, format, http.RequestAborted).ConfigureAwait(false);
                 return;
             case ProfileStatus.Busy:
-                await RuntimeProblem(http, StatusCodes.Status409Conflict, outcome.Message ?? "another profile is running").ConfigureAwait(false);
+                await RuntimeProblem(http, ProblemCatalog.ProfileBusy, outcome.Message ?? "another profile is running").ConfigureAwait(false);
                 return;
             case ProfileStatus.InvalidRequest:
-                await RuntimeProblem(http, StatusCodes.Status400BadRequest, outcome.Message ?? "invalid profile request", "seconds").ConfigureAwait(false);
+                await RuntimeProblem(http, ProblemCatalog.InvalidParameter, outcome.Message ?? "invalid profile request", "seconds").ConfigureAwait(false);
                 return;
             case ProfileStatus.Canceled:
                 return;
             default:
-                await RuntimeProblem(http, StatusCodes.Status500InternalServerError, outcome.Message ?? "profiling failed").ConfigureAwait(false);
+                await RuntimeProblem(http, ProblemCatalog.ProfileFailed, outcome.Message ?? "profiling failed").ConfigureAwait(false);
                 return;
         }
     }
 
     private static RuntimeGovernance Governance(HttpContext http) => http.RequestServices.GetRequiredService<RuntimeGovernance>();
 
-    private static async Task<byte[]?> ReadSmallBodyAsync(HttpRequest request, int limit)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static Task RuntimeProblem(HttpContext http, int status, string detail, string? field = null)
-        => Results.Problem(
-            detail: detail,
-            statusCode: status,
-            extensions: field is null ? null : new Dictionary<string, object?>(StringComparer.Ordinal) { ["field"] = field }).ExecuteAsync(http);
+    /// <summary>A problem body from the service's catalogue (<c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c>, <c>field</c>).</summary>
+    private static Task RuntimeProblem(HttpContext http, ProblemType problem, string detail, string? field = null)
+        => WriteJsonAsync(http, problem.Status, ProblemWriter.ContentType, w => ProblemWriter.Write(w, problem, detail, field));
 }

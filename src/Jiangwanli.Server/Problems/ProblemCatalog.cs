@@ -28,6 +28,10 @@ internal static class ProblemCatalog
     public static readonly ProblemType RateLimited = new("rate-limited", "The client is over its request rate", 429);
     public static readonly ProblemType NotReady = new("not-ready", "The service is not ready", 503);
     public static readonly ProblemType Internal = new("internal", "Internal error", 500);
+    public static readonly ProblemType InvalidParameter = new("invalid-parameter", "A query parameter or setting is invalid", 400);
+    public static readonly ProblemType ProfileBusy = new("profile-busy", "Another profile is running", 409);
+    public static readonly ProblemType ProfileFailed = new("profile-failed", "The profile could not be taken", 500);
+    public static readonly ProblemType NotFound = new("not-found", "No such resource", 404);
 
     /// <summary>The problem for an event the engine refused.</summary>
     public static ProblemType For(in EventError error) => error.Code switch
