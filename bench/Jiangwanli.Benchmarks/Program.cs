@@ -10,6 +10,11 @@ internal static class Program
             Environment.Exit(code);
         }
 
+        if (Engine.DecisionCpuMeasurement.TryRun(args, out code))
+        {
+            Environment.Exit(code);
+        }
+
         BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -4,15 +4,16 @@ namespace Jiangwanli.Engine.Features;
 public sealed class FeatureStoreOptions
 {
     /// <summary>
-    /// Most (feature, entity) keys held at once. Past it the least recently used key is evicted (sharded CLOCK).
+    /// Most (feature, entity) windows held at once. An entity's windows are one record (all features a pack keys by that
+    /// entity's field), so past the cap the least recently used record is evicted whole (sharded CLOCK).
     /// Default 2,000,000.
     /// </summary>
     public int MaxTrackedKeys { get; init; } = 2_000_000;
 
     /// <summary>
     /// How long a key may go unobserved (wall-clock time, from the store's <see cref="TimeProvider"/>) before it may be
-    /// dropped. Null (default): the feature's own window plus one bucket, after which the key holds nothing that live
-    /// traffic could still count.
+    /// dropped. Null (default): the longest window of the record (all windows of one entity) plus one bucket, after
+    /// which it holds nothing that live traffic could still count.
     /// </summary>
     public TimeSpan? IdleExpiry { get; init; }
 

@@ -16,24 +16,37 @@ namespace Jiangwanli.Engine.Features;
 /// written for an event covers every event observed so far for the key whose bucket is in that window — the current
 /// event included, unless it is older than the whole window of the key's newest event. Time is the event's own
 /// timestamp; order of arrival does not matter except for that cut-off.</para>
-/// <para><b>Memory.</b> Keys are 40-byte structs in chunked slabs with per-kind payload blocks, spread over lock stripes
-/// (shards) by hash. Each shard holds at most its share of <see cref="FeatureStoreOptions.MaxTrackedKeys"/> and evicts
-/// by CLOCK (approximate LRU); keys idle past their expiry are reclaimed as new keys arrive and by
+/// <para><b>Layout.</b> All windows one feature list keeps for one entity value (e.g. the four <c>user</c> windows of the
+/// default pack) are one record of 64-bit words in a chunked slab (<see cref="FeatureTable"/>): one hash lookup, one
+/// lock and a few adjacent cache lines per entity instead of a lookup, a lock and a miss per feature. Nothing is
+/// allocated per update once a record exists.</para>
+/// <para><b>Memory.</b> Records are spread over lock stripes (shards) by entity hash. Each shard holds at most its share
+/// of <see cref="FeatureStoreOptions.MaxTrackedKeys"/> (feature, entity) windows and evicts whole records by CLOCK
+/// (approximate LRU); a record idle past its longest window (plus a bucket) is reclaimed as new records arrive and by
 /// <see cref="RemoveExpired"/>, which also compacts sparse shards to give memory back.</para>
-/// <para><b>Concurrency.</b> One short critical section per feature update, under a padded spin lock chosen by key
-/// hash; decisions on different keys rarely meet. Nothing is allocated per update once a key exists.</para>
+/// <para><b>Packs.</b> Records are keyed by their layout (entity field + the ordered feature states), so two packs with
+/// the same features share them; when a new pack's layout differs, a new record takes the windows of the same feature
+/// states over from the entity's older record on first use, so a reload keeps the velocity state it did not change.</para>
 /// </remarks>
 public sealed class InMemoryFeatureStore : IFeatureStore
 {
+    private const int MaxCachedPlans = 32;
+
+    /// <summary>Windows per feature list up to which the per-decision bucket scratch lives on the stack (and prefetch runs).</summary>
+    private const int MaxStackSlots = 256;
+
     private readonly WindowLayout _layout;
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
     private readonly long _startTickCount;
     private readonly bool _systemClock;
-    private readonly WindowShard[] _shards;
+    private readonly FeatureShard[] _shards;
     private readonly ShardLock[] _locks;
     private readonly int _shardMask;
     private readonly uint _fixedExpirySeconds;
+    private readonly List<FeatureTable> _tables = [];
+    private readonly Lock _planLock = new();
+    private FeaturePlan[] _plans = [];
 
     /// <summary>Creates a store.</summary>
     /// <param name="options">Capacity, expiry and window shape.</param>
@@ -55,20 +68,20 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 
         var shards = options.Shards ?? DefaultShards(options.MaxTrackedKeys);
         _shardMask = shards - 1;
-        _shards = new WindowShard[shards];
+        _shards = new FeatureShard[shards];
         _locks = new ShardLock[shards];
         var share = options.MaxTrackedKeys / shards;
         var remainder = options.MaxTrackedKeys % shards;
         for (var i = 0; i < shards; i++)
         {
-            _shards[i] = new WindowShard(_layout, share + (i < remainder ? 1 : 0));
+            _shards[i] = new FeatureShard(_layout, share + (i < remainder ? 1 : 0));
         }
     }
 
     /// <summary>The settings this store was created with.</summary>
     public FeatureStoreOptions Options { get; }
 
-    /// <summary>Keys (feature state, entity) currently held. Read without locks: approximate while writers run.</summary>
+    /// <summary>(Feature, entity) windows currently held. Read without locks: approximate while writers run.</summary>
     public long TrackedKeys
     {
         get
@@ -83,7 +96,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         }
     }
 
-    /// <summary>Bytes of the arrays the store holds (keys, payloads, indexes). Approximate while writers run.</summary>
+    /// <summary>Bytes of the arrays the store holds (records, payloads, indexes). Approximate while writers run.</summary>
     public long EstimatedBytes
     {
         get
@@ -98,7 +111,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         }
     }
 
-    /// <summary>Keys dropped because a shard was full (least recently used first, by CLOCK).</summary>
+    /// <summary>Windows dropped because a shard was full (whole records, least recently used first, by CLOCK).</summary>
     public long Evictions
     {
         get
@@ -113,7 +126,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         }
     }
 
-    /// <summary>Keys dropped because they were idle past their expiry.</summary>
+    /// <summary>Windows dropped because their record was idle past its expiry.</summary>
     public long Expirations
     {
         get
@@ -140,63 +153,120 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             return;
         }
 
+        var plan = PlanFor(features);
         var now = NowSeconds();
         var timestamp = context.TimestampMs;
-        foreach (var feature in features)
+        var groups = plan.Groups;
+        var buckets = plan.SlotCount <= MaxStackSlots ? stackalloc long[plan.SlotCount] : default;
+        if (!buckets.IsEmpty)
         {
-            var by = feature.By;
-            if (by.EntityIndex < 0 || !context.Has(by))
+            Prefetch(groups, context, timestamp, buckets);
+        }
+
+        foreach (var group in groups)
+        {
+            if (!context.Has(group.By))
             {
                 continue;
             }
 
-            var of = feature.Of;
-            var kind = feature.Kind;
-            double input = 0;
-            ulong valueHash = 0;
-            if (of is not null && !context.Has(of))
-            {
-                continue;
-            }
-
-            if (kind == FeatureKind.Distinct)
-            {
-                if (of is null)
-                {
-                    continue;
-                }
-
-                valueHash = context.HashValue(of);
-            }
-            else if (kind != FeatureKind.Count)
-            {
-                if (of is null || of.Type is not (FieldType.Number or FieldType.Timestamp))
-                {
-                    continue;
-                }
-
-                input = context.GetNumber(of.Slot);
-            }
-
-            _layout.Geometry(feature.WindowMs, out var buckets, out var bucketMs);
-            var bucket = WindowLayout.BucketOf(timestamp, bucketMs);
-            var expiresAt = ExpiresAt(now, feature.WindowMs, bucketMs);
-            var entity = context.GetEntityKey(by.EntityIndex);
-            var hash = WindowShard.KeyHash(feature.StateId, entity);
+            var entity = context.GetEntityKey(group.EntityIndex);
+            var hash = EntityHash(entity);
             var index = ShardOf(hash);
+            var mine = buckets.IsEmpty ? buckets : buckets.Slice(group.FirstSlot, group.Inputs.Length);
             ref var gate = ref _locks[index];
-            double value;
             gate.Enter();
             try
             {
-                value = _shards[index].Observe(kind, feature.StateId, entity, hash, bucket, buckets, input, valueHash, expiresAt, now);
+                _shards[index].Observe(group, entity, hash, timestamp, mine, now, context);
             }
             finally
             {
                 gate.Exit();
             }
+        }
+    }
 
-            context.SetFeature(feature.Index, value);
+    /// <summary>
+    /// Starts the cache misses of every entity's record at once instead of one entity after another, and works out
+    /// each window's bucket on the way. Two rounds: the chain heads of all groups, then the records they point at —
+    /// their hot lines and the ring word each window will update. Without it each group costs a chain miss, a record
+    /// miss and a miss per ring in turn, serialized further by the stripe lock between groups; with it they overlap.
+    /// Lock-free and racy by design: these are hints (see <see cref="Slab{T}.Prefetch"/>); the locked lookup that
+    /// follows is the real one.
+    /// </summary>
+    private void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets)
+    {
+        foreach (var group in groups)
+        {
+            if (context.Has(group.By))
+            {
+                var hash = EntityHash(context.GetEntityKey(group.EntityIndex));
+                _shards[ShardOf(hash)].PeekPart(group.Table)?.PrefetchChain(hash);
+            }
+        }
+
+        foreach (var group in groups)
+        {
+            var slots = group.Table.Slots;
+            var mine = buckets.Slice(group.FirstSlot, slots.Length);
+            for (var i = 0; i < slots.Length; i++)
+            {
+                mine[i] = WindowLayout.BucketOf(timestamp, slots[i].BucketMs);
+            }
+
+            if (!context.Has(group.By))
+            {
+                continue;
+            }
+
+            var hash = EntityHash(context.GetEntityKey(group.EntityIndex));
+            var part = _shards[ShardOf(hash)].PeekPart(group.Table);
+            var id = part?.PeekHead(hash) ?? -1;
+            if (id < 0)
+            {
+                continue;
+            }
+
+            var records = part!.Records;
+            for (var line = 0; line < group.Table.HotLines; line++)
+            {
+                records.Prefetch(id, line * 8);
+            }
+
+            for (var i = 0; i < slots.Length; i++)
+            {
+                records.Prefetch(id, slots[i].RingWord(mine[i]));
+            }
+        }
+
+        // Third round: distinct sets live out of line; their first probe waits on the record's meta word, which the
+        // round above is fetching for every group at once.
+        foreach (var group in groups)
+        {
+            if (!group.HasDistinct || !context.Has(group.By))
+            {
+                continue;
+            }
+
+            var hash = EntityHash(context.GetEntityKey(group.EntityIndex));
+            var shard = _shards[ShardOf(hash)];
+            var part = shard.PeekPart(group.Table);
+            var id = part?.PeekHead(hash) ?? -1;
+            if (id < 0)
+            {
+                continue;
+            }
+
+            var slots = group.Table.Slots;
+            for (var i = 0; i < slots.Length; i++)
+            {
+                var input = group.Inputs[i];
+                if (input.Mode == InputMode.EntityKey && context.Has(input.Of!))
+                {
+                    shard.PrefetchDistinct(part!, id, slots[i], context.GetEntityKey(input.Of!.EntityIndex));
+                }
+            }
         }
     }
 
@@ -207,14 +277,13 @@ public sealed class InMemoryFeatureStore : IFeatureStore
     public bool TryGetValue(FeatureDefinition feature, ulong entityKey, out double value)
     {
         ArgumentNullException.ThrowIfNull(feature);
-        _layout.Geometry(feature.WindowMs, out var buckets, out _);
-        var hash = WindowShard.KeyHash(feature.StateId, entityKey);
+        var hash = EntityHash(entityKey);
         var index = ShardOf(hash);
         ref var gate = ref _locks[index];
         gate.Enter();
         try
         {
-            return _shards[index].TryRead(feature.StateId, entityKey, hash, buckets, out value);
+            return _shards[index].TryRead(feature.By.Name, feature.StateId, entityKey, hash, out value);
         }
         finally
         {
@@ -223,10 +292,10 @@ public sealed class InMemoryFeatureStore : IFeatureStore
     }
 
     /// <summary>
-    /// Drops every key idle past its expiry and compacts shards left mostly empty, returning their memory to the GC.
-    /// Call it periodically (the server does, once a minute); new keys also reclaim expired slots as they arrive.
+    /// Drops every record idle past its expiry and compacts shards left mostly empty, returning their memory to the GC.
+    /// Call it periodically (the server does, once a minute); new records also reclaim expired slots as they arrive.
     /// </summary>
-    /// <returns>How many keys were dropped.</returns>
+    /// <returns>How many (feature, entity) windows were dropped.</returns>
     public long RemoveExpired()
     {
         var now = NowSeconds();
@@ -239,11 +308,13 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             {
                 var shard = _shards[i];
                 removed += shard.RemoveExpired(now);
-                if (shard.Count == 0 && shard.HighWater > 0)
+                var high = shard.HighWater;
+                var live = shard.Records;
+                if (live == 0 && high > 0)
                 {
                     _shards[i] = shard.Empty();
                 }
-                else if (shard.HighWater >= 1024 && shard.Count < shard.HighWater / 4)
+                else if (high >= 1024 && live < high / 4)
                 {
                     _shards[i] = shard.Compact();
                 }
@@ -275,8 +346,94 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         }
     }
 
+    /// <summary>The hash of an entity key that picks its stripe (bits 40+) and its chain (low bits) in every table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong EntityHash(ulong entity) => StableHash.Mix(entity);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int ShardOf(ulong hash) => (int)(hash >> 40) & _shardMask;
+
+    /// <summary>The cached plan for a feature list, built on its first use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private FeaturePlan PlanFor(ReadOnlySpan<FeatureDefinition> features)
+    {
+        foreach (var plan in Volatile.Read(ref _plans))
+        {
+            if (plan.Matches(features))
+            {
+                return plan;
+            }
+        }
+
+        return AddPlan(features);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private FeaturePlan AddPlan(ReadOnlySpan<FeatureDefinition> features)
+    {
+        lock (_planLock)
+        {
+            foreach (var plan in _plans)
+            {
+                if (plan.Matches(features))
+                {
+                    return plan;
+                }
+            }
+
+            var groups = new List<PlanGroup>();
+            var fields = new List<SchemaField>();
+            foreach (var feature in features)
+            {
+                if (feature.By.EntityIndex >= 0 && !fields.Exists(f => f.Name == feature.By.Name))
+                {
+                    fields.Add(feature.By);
+                }
+            }
+
+            foreach (var by in fields)
+            {
+                var members = new List<FeatureDefinition>();
+                foreach (var feature in features)
+                {
+                    // Two definitions of the same state in one list share one window: the first one owns it.
+                    if (feature.By.Name == by.Name && !members.Exists(m => m.StateId == feature.StateId))
+                    {
+                        members.Add(feature);
+                    }
+                }
+
+                var table = TableFor(by, members.ToArray());
+                var inputs = new PlanInput[members.Count];
+                for (var i = 0; i < inputs.Length; i++)
+                {
+                    inputs[i] = PlanInput.For(members[i]);
+                }
+
+                groups.Add(new PlanGroup(by, table, inputs));
+            }
+
+            var built = new FeaturePlan(features, [.. groups]);
+            var plans = _plans.Length < MaxCachedPlans ? _plans : _plans[1..];
+            Volatile.Write(ref _plans, [.. plans, built]);
+            return built;
+        }
+    }
+
+    private FeatureTable TableFor(SchemaField by, FeatureDefinition[] members)
+    {
+        foreach (var table in _tables)
+        {
+            if (table.Matches(by.Name, members))
+            {
+                return table;
+            }
+        }
+
+        var created = new FeatureTable(_tables.Count, by, members, _layout, _fixedExpirySeconds);
+        _tables.Add(created);
+        return created;
+    }
 
     private uint NowSeconds()
     {
@@ -286,20 +443,6 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             ? (Environment.TickCount64 - _startTickCount) / 1000
             : _time.GetElapsedTime(_startTimestamp).Ticks / TimeSpan.TicksPerSecond;
         return (uint)Math.Clamp(seconds, 0, int.MaxValue);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint ExpiresAt(uint now, long windowMs, long bucketMs)
-    {
-        var seconds = _fixedExpirySeconds;
-        if (seconds == 0)
-        {
-            // window + one bucket, in seconds rounded up: x/1024 + x/32768 ≥ x/1000, without a division.
-            var ms = (ulong)Math.Max(1, windowMs) + (ulong)bucketMs;
-            seconds = (uint)Math.Min(int.MaxValue, (ms >> 10) + (ms >> 15) + 1);
-        }
-
-        return (uint)Math.Min(uint.MaxValue, (ulong)now + seconds);
     }
 
     private static int DefaultShards(int maxKeys)

@@ -174,10 +174,26 @@ public sealed class FeatureStoreMemoryTests
     }
 
     [Fact]
-    public void WindowEntry_Layout_Is40Bytes()
+    public void FeatureTable_Layout_HotWordsFirstThenRings()
     {
-        // The per-key memory budget (docs/features.md) depends on it.
-        Assert.Equal(40, System.Runtime.CompilerServices.Unsafe.SizeOf<WindowEntry>());
+        // The per-key memory budget (docs/features.md) depends on it: a 24 h count with 32 buckets is
+        // 3 header + 2 hot + 16 ring words = 168 bytes; the hot words of all windows share the first lines.
+        var layout = new WindowLayout(new FeatureStoreOptions());
+        FeatureDefinition[] features =
+        [
+            FeatureEvents.Define(0, FeatureKind.Count, 86_400_000),
+            FeatureEvents.Define(1, FeatureKind.Sum, 3_600_000),
+            FeatureEvents.Define(2, FeatureKind.Avg, 60_000),
+            FeatureEvents.Define(3, FeatureKind.Distinct, 60_000),
+        ];
+        var count = new FeatureTable(0, FeatureEvents.User, features.AsSpan(0, 1), layout, 0);
+        Assert.Equal(21, count.RecordWords);
+
+        var table = new FeatureTable(1, FeatureEvents.User, features, layout, 0);
+        Assert.Equal([3, 5, 7, 10], table.Slots.Select(s => s.Hot));
+        Assert.Equal([13, 29, 61, 125], table.Slots.Select(s => s.Ring));
+        Assert.Equal(141, table.RecordWords); // distinct: a uint per bucket of newest-value counts, its values out of line
+        Assert.InRange(table.ExpirySeconds, 86_400u + 2_700u, 90_000u); // longest window + a bucket, rounded up
     }
 
     [Fact]
