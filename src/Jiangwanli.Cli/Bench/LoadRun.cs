@@ -25,7 +25,7 @@ internal sealed class LoadRun : IDisposable
     private readonly Func<int, ILoadConnection> _connect;
     private readonly TimeProvider _time;
     private readonly ILoadObserver? _observer;
-    private readonly Recorder _recorder = LatencySummary.NewRecorder();
+    private readonly LatencyBook _latencies = new();
     private readonly StatusTally _tally = new();
     private readonly long[] _inFlightSince;
     private readonly CancellationTokenSource _stop = new();
@@ -66,6 +66,7 @@ internal sealed class LoadRun : IDisposable
                 return new LoadMeasurement
                 {
                     Latencies = LatencySummary.NewHistogram(),
+                    SuccessLatencies = LatencySummary.NewHistogram(),
                     Counts = _tally.Snapshot(),
                     Elapsed = TimeSpan.Zero,
                     Connected = connected,
@@ -80,7 +81,7 @@ internal sealed class LoadRun : IDisposable
             Volatile.Write(ref _endTimestamp, measureFrom + Ticks(_settings.Duration));
             _schedule = _settings.Rate is { } rate ? new OpenLoopSchedule(start, rate, _frequency) : null;
             _pacer = _schedule is null ? null : new OpenLoopPacer(_time);
-            _recorder.Reset();
+            _latencies.Reset();
 
             var loops = new Task[_connections.Length];
             for (var i = 0; i < loops.Length; i++)
@@ -157,7 +158,7 @@ internal sealed class LoadRun : IDisposable
         }
 
         var total = LatencySummary.NewHistogram();
-        HistogramBase? recycle = null;
+        var totalSuccess = LatencySummary.NewHistogram();
         var tick = Ticks(s_tick);
         var nextTick = start + tick;
         var lastTick = start;
@@ -180,11 +181,12 @@ internal sealed class LoadRun : IDisposable
             }
 
             var now = _time.GetTimestamp();
-            var interval = _recorder.GetIntervalHistogram(recycle);
+            var (interval, intervalSuccess) = _latencies.TakeInterval();
             var counts = _tally.Snapshot();
             if (phase == BenchPhase.Measure)
             {
                 total.Add(interval);
+                totalSuccess.Add(intervalSuccess);
             }
 
             var seconds = (double)(now - lastTick) / _frequency;
@@ -196,7 +198,6 @@ internal sealed class LoadRun : IDisposable
                 LatencySummary.From(interval),
                 counts.Minus(connectErrors)));
             lastTick = now;
-            recycle = interval;
 
             if (interrupted || (phase == BenchPhase.Measure && target == end))
             {
@@ -204,6 +205,7 @@ internal sealed class LoadRun : IDisposable
                 return new LoadMeasurement
                 {
                     Latencies = phase == BenchPhase.Measure ? total : LatencySummary.NewHistogram(),
+                    SuccessLatencies = phase == BenchPhase.Measure ? totalSuccess : LatencySummary.NewHistogram(),
                     Counts = phase == BenchPhase.Measure ? counts.Minus(baseline) : StatusSnapshot.Empty,
                     Elapsed = phase == BenchPhase.Measure ? TimeSpan.FromSeconds((double)(now - measureStart) / _frequency) : TimeSpan.Zero,
                     Connected = connected,
@@ -296,11 +298,7 @@ internal sealed class LoadRun : IDisposable
                 continue;
             }
 
-            if (outcome.Error == BenchError.None)
-            {
-                _recorder.RecordValue(ReportMath.Microseconds(done - origin, _frequency));
-            }
-
+            _latencies.Record(outcome, ReportMath.Microseconds(done - origin, _frequency));
             _tally.Add(outcome);
         }
     }
