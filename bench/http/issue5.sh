@@ -9,7 +9,9 @@
 #
 # Builds jwl (Release) once into $ART, runs every server on loopback ports with a temp data folder (deleted after the
 # step), keeps every bench report as JSON in OUTDIR (default /tmp/issue5-<time>), and prints markdown-ready rows.
-# Each step is one server + one `jwl bench` invocation, bounded (the longest, a 60 s run, takes ~80 s).
+# Each step is one server + one `jwl bench` invocation, bounded (the longest, a 60 s run, takes ~80 s). The overload
+# steps pin the server to core 0 and the load tool to core 1 (taskset), so that the tool can offer 3x what the server
+# serves; pinned-max measures that server's maximum first.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,7 +22,7 @@ PORT=${PORT:-18180}
 MPORT=${MPORT:-19191}
 TOKEN=issue5-bench-token-0123456789
 MEMORY_LIMIT=${MEMORY_LIMIT:-512MiB}
-STEPS=${STEPS:-"ratio-batch ratio-fsync open50 overload-fixed overload-adaptive table-off table-fixed table-adaptive"}
+STEPS=${STEPS:-"ratio-batch ratio-fsync open50 pinned-max overload-fixed overload-adaptive table-off table-fixed table-adaptive profile-batch"}
 JWL=(dotnet "$ART/bin/Jiangwanli.Cli/release/jwl.dll")
 
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -28,10 +30,12 @@ log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 # --- one server -------------------------------------------------------------------------------------------------
 SPID=""
 DATA=""
+PIN_SERVER=${PIN_SERVER:-}
+PIN_CLIENT=${PIN_CLIENT:-}
 start_server() { # start_server DURABILITY [ENV=VALUE...]
   local durability=$1; shift
   DATA=$(mktemp -d /tmp/jwl-issue5.XXXXXX)
-  env JWL__ADMINTOKEN=$TOKEN "$@" "${JWL[@]}" serve --pack "$ROOT/rules/default.yaml" --data "$DATA/data" \
+  ${PIN_SERVER:+taskset -c "$PIN_SERVER"} env JWL__ADMINTOKEN=$TOKEN "$@" "${JWL[@]}" serve --pack "$ROOT/rules/default.yaml" --data "$DATA/data" \
     --urls "http://127.0.0.1:$PORT" --management-urls "http://127.0.0.1:$MPORT" --durability "$durability" \
     >"$DATA/server.log" 2>&1 &
   SPID=$!
@@ -60,7 +64,7 @@ trap stop_server EXIT
 
 bench() { # bench NAME [jwl bench args...]  -> $OUT/NAME.json
   local name=$1; shift
-  "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --admin-token $TOKEN \
+  ${PIN_CLIENT:+taskset -c "$PIN_CLIENT"} "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --admin-token $TOKEN \
     --server-pid "$SPID" --label "$name" --json "$@" >"$OUT/$name.json"
   log "$name: $(jq -c '{throughput, p99_us: .latency_us.p99, p99_2xx_us: .latency_2xx_us.p99, status, ratio_to_bare}' "$OUT/$name.json")"
 }
@@ -77,8 +81,14 @@ step() {
     open50) # open loop at 50% of the batch run's closed-loop throughput, 60 s, GC figures from the server
       local rate; rate=$(awk -v r="$(max_rate)" 'BEGIN { printf "%d", r * 0.5 }')
       start_server batch; bench open50 --rate "$rate" -c 64 --duration 60s --warmup 10s; stop_server ;;
-    overload-fixed|overload-adaptive) # 3x the maximum, open loop, 30 s, under a memory limit
-      local rate adaptive=false; rate=$(awk -v r="$(max_rate)" 'BEGIN { printf "%d", r * 3 }')
+    pinned-max) # the server's maximum with the server on core 0 and the load tool on core 1 (see overload-*)
+      PIN_SERVER=0 PIN_CLIENT=1
+      start_server batch; bench pinned-max -c 64 --duration 15s --warmup 5s; stop_server ;;
+    overload-fixed|overload-adaptive) # 3x the pinned maximum, open loop, 30 s, under a memory limit
+      # Pinned: unpinned, the load tool shares both cores with the server and cannot send 3x what they serve together
+      # (measured: asked 51,715/s, sent 11,800/s, all answered 200 -- the client, not the server, was overloaded).
+      PIN_SERVER=0 PIN_CLIENT=1
+      local rate adaptive=false; rate=$(jq -r '.throughput * 3 | floor' "$OUT/pinned-max.json")
       [ "$1" = overload-adaptive ] && adaptive=true
       start_server batch JWL__RUNTIME__MEMORYLIMIT=$MEMORY_LIMIT JWL__ADMISSION__ADAPTIVE=$adaptive
       bench "$1" --rate "$rate" -c 1000 --duration 30s --warmup 5s --timeout 5s; stop_server ;;
@@ -87,6 +97,17 @@ step() {
       [ "$1" = table-off ] && env=(JWL__ADMISSION__ENABLED=false)
       [ "$1" = table-adaptive ] && env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=true)
       start_server batch "${env[@]}"; bench "$1" -c 5000 --duration 60s --warmup 5s --timeout 10s; stop_server ;;
+    profile-batch) # a 10 s CPU profile of the server under the ratio-batch load; top frames by self and inclusive time
+      start_server batch
+      "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" -c 64 --duration 25s \
+        --warmup 2s --json >"$OUT/profile-load.json" &
+      local load=$!
+      sleep 8
+      "${JWL[@]}" profile --url "http://127.0.0.1:$MPORT" --seconds 10 --format speedscope --token $TOKEN -o "$OUT/profile-batch.speedscope.json"
+      wait $load || true
+      stop_server
+      python3 "$ROOT/bench/http/top_frames.py" "$OUT/profile-batch.speedscope.json" 25 >"$OUT/profile-batch.top.txt"
+      cat "$OUT/profile-batch.top.txt" >&2 ;;
     sweep-*) # sweep-N: the fixed limit N, closed loop, 64 connections, 15 s
       local n=${1#sweep-}
       start_server batch JWL__ADMISSION__MAXCONCURRENCY="$n"; bench "$1" -c 64 --duration 15s --warmup 5s; stop_server ;;
@@ -102,13 +123,17 @@ mkdir -p "$OUT"
 log "building jwl (Release) into $ART"
 dotnet build "$ROOT/src/Jiangwanli.Cli" -c Release --artifacts-path "$ART" -v quiet -nologo >&2
 for s in $STEPS; do
-  case $s in open50|overload-*) [ -f "$OUT/ratio-batch.json" ] || { log "$s needs ratio-batch first"; exit 2; } ;; esac
+  case $s in
+    open50) [ -f "$OUT/ratio-batch.json" ] || { log "$s needs ratio-batch first"; exit 2; } ;;
+    overload-*) [ -f "$OUT/pinned-max.json" ] || { log "$s needs pinned-max first"; exit 2; } ;;
+  esac
   log "step $s"
   if [ -n "$LOCK" ]; then flock "$LOCK" "$0" --step "$OUT" "$s"; else "$0" --step "$OUT" "$s"; fi
 done
 
 # --- markdown ----------------------------------------------------------------------------------------------------------
 row() { # row FILE: one markdown row from a report
+  [ "$(jq -r .label "$1")" = null ] && return 0
   jq -r '[.label, (.throughput|round|tostring), (if .ratio_to_bare then (.ratio_to_bare*1000|round/1000|tostring) else "" end),
           ((.latency_us.p50/1000*100|round/100|tostring)+" ms"), ((.latency_us.p99/1000*100|round/100|tostring)+" ms"),
           ((.latency_2xx_us.p99/1000*100|round/100|tostring)+" ms"),
