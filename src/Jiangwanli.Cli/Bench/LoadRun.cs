@@ -78,7 +78,9 @@ internal sealed class LoadRun : IDisposable
             var connectErrors = _tally.Snapshot();
             var start = _time.GetTimestamp();
             var measureFrom = start + Ticks(_settings.Warmup);
-            Volatile.Write(ref _endTimestamp, measureFrom + Ticks(_settings.Duration));
+            // With a warm-up, the end is set when the ticker opens the window (it may wake late); until then the
+            // connection loops run on.
+            Volatile.Write(ref _endTimestamp, measureFrom > start ? long.MaxValue : measureFrom + Ticks(_settings.Duration));
             _schedule = _settings.Rate is { } rate ? new OpenLoopSchedule(start, rate, _frequency) : null;
             _pacer = _schedule is null ? null : new OpenLoopPacer(_time);
             _latencies.Reset();
@@ -147,7 +149,7 @@ internal sealed class LoadRun : IDisposable
 
     private async Task<LoadMeasurement> TickAsync(long start, long measureFrom, StatusSnapshot connectErrors, int connected, CancellationToken cancellationToken)
     {
-        var end = Volatile.Read(ref _endTimestamp);
+        var end = measureFrom + Ticks(_settings.Duration); // the planned end; moved when the window opens late
         var phase = measureFrom > start ? BenchPhase.Warmup : BenchPhase.Measure;
         var measureStart = start;
         var cpuStart = Environment.CpuUsage.TotalTime;
@@ -220,6 +222,12 @@ internal sealed class LoadRun : IDisposable
             {
                 phase = BenchPhase.Measure;
                 measureStart = now;
+
+                // The window is Duration long from when it really opened: a ticker that woke late (a stalled machine,
+                // JIT at start) must not shrink it, nor stop the connection loops before it opens (they read the end
+                // on every request).
+                end = now + Ticks(_settings.Duration);
+                Volatile.Write(ref _endTimestamp, end);
                 cpuStart = Environment.CpuUsage.TotalTime;
                 baseline = counts;
                 _observer?.OnMeasureStart();
@@ -237,7 +245,6 @@ internal sealed class LoadRun : IDisposable
         var connection = _connections[index];
         var slot = index * SlotStride;
         var stop = _stop.Token;
-        var end = Volatile.Read(ref _endTimestamp);
         var waiter = _pacer is null ? null : new OpenLoopPacer.Waiter();
         while (!stop.IsCancellationRequested)
         {
@@ -265,7 +272,7 @@ internal sealed class LoadRun : IDisposable
             if (_schedule is { } schedule)
             {
                 var due = schedule.DueTimestamp(sequence);
-                if (due >= end)
+                if (due >= Volatile.Read(ref _endTimestamp))
                 {
                     return;
                 }
@@ -281,7 +288,7 @@ internal sealed class LoadRun : IDisposable
             else
             {
                 origin = _time.GetTimestamp();
-                if (origin >= end)
+                if (origin >= Volatile.Read(ref _endTimestamp))
                 {
                     return;
                 }
