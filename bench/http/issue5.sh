@@ -22,6 +22,8 @@ PORT=${PORT:-18180}
 MPORT=${MPORT:-19191}
 TOKEN=issue5-bench-token-0123456789
 MEMORY_LIMIT=${MEMORY_LIMIT:-512MiB}
+OVERLOAD_CONNECTIONS=${OVERLOAD_CONNECTIONS:-1000}
+# OPEN50_DURABILITY=none|fsync: the open50 step with another audit durability (diagnosis; default batch)
 STEPS=${STEPS:-"ratio-batch ratio-fsync open50 pinned-max overload-fixed overload-adaptive table-off table-fixed table-adaptive profile-batch"}
 JWL=(dotnet "$ART/bin/Jiangwanli.Cli/release/jwl.dll")
 
@@ -80,7 +82,7 @@ step() {
       start_server fsync; bench ratio-fsync --target bare -c 64 --duration 20s --warmup 5s; stop_server ;;
     open50) # open loop at 50% of the batch run's closed-loop throughput, 60 s, GC figures from the server
       local rate; rate=$(awk -v r="$(max_rate)" 'BEGIN { printf "%d", r * 0.5 }')
-      start_server batch; bench open50 --rate "$rate" -c 64 --duration 60s --warmup 10s; stop_server ;;
+      start_server "${OPEN50_DURABILITY:-batch}"; bench open50 --rate "$rate" -c 64 --duration 60s --warmup 10s; stop_server ;;
     pinned-max) # the server's maximum with the server on core 0 and the load tool on core 1 (see overload-*)
       PIN_SERVER=0 PIN_CLIENT=1
       start_server batch; bench pinned-max -c 64 --duration 15s --warmup 5s; stop_server ;;
@@ -91,7 +93,7 @@ step() {
       local rate adaptive=false; rate=$(jq -r '.throughput * 3 | floor' "$OUT/pinned-max.json")
       [ "$1" = overload-adaptive ] && adaptive=true
       start_server batch JWL__RUNTIME__MEMORYLIMIT=$MEMORY_LIMIT JWL__ADMISSION__ADAPTIVE=$adaptive
-      bench "$1" --rate "$rate" -c 1000 --duration 30s --warmup 5s --timeout 5s; stop_server ;;
+      bench "$1" --rate "$rate" -c "$OVERLOAD_CONNECTIONS" --duration 30s --warmup 5s --timeout 5s; stop_server ;;
     table-off|table-fixed|table-adaptive) # the handbook's table: 5,000 connections, closed loop, 60 s
       local env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=false)
       [ "$1" = table-off ] && env=(JWL__ADMISSION__ENABLED=false)
