@@ -21,6 +21,9 @@ internal sealed record BenchResult
     /// <summary>Latency percentiles of the window.</summary>
     public LatencySummary Latency => LatencySummary.From(Measurement.Latencies);
 
+    /// <summary>Latency percentiles of the 2xx responses alone.</summary>
+    public LatencySummary SuccessLatency => LatencySummary.From(Measurement.SuccessLatencies);
+
     /// <summary>Successful responses per second.</summary>
     public double Throughput => Measurement.Throughput;
 }

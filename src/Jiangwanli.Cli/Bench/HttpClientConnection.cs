@@ -61,7 +61,7 @@ internal sealed class HttpClientConnection : ILoadConnection
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = content };
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, _abort.Token).ConfigureAwait(false);
-            return ExchangeOutcome.Status((int)response.StatusCode);
+            return ExchangeOutcome.Status((int)response.StatusCode, response.Headers.RetryAfter is not null);
         }
         catch (OperationCanceledException)
         {

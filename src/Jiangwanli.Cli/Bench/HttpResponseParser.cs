@@ -51,6 +51,9 @@ internal struct HttpResponseParser
     /// <summary>True when the server said <c>Connection: close</c>: the connection must not be reused.</summary>
     public bool ConnectionClose { get; private set; }
 
+    /// <summary>True when the response carried a non-empty <c>Retry-After</c> header.</summary>
+    public bool HasRetryAfter { get; private set; }
+
     /// <summary>Prepares for the next response on the connection.</summary>
     public void Reset()
     {
@@ -61,6 +64,7 @@ internal struct HttpResponseParser
         _chunked = false;
         StatusCode = 0;
         ConnectionClose = false;
+        HasRetryAfter = false;
     }
 
     /// <summary>
@@ -191,6 +195,10 @@ internal struct HttpResponseParser
         {
             _chunked = ContainsIgnoreCase(value, "chunked"u8);
         }
+        else if (System.Text.Ascii.EqualsIgnoreCase(name, "retry-after"u8))
+        {
+            HasRetryAfter = !value.IsEmpty;
+        }
         else if (System.Text.Ascii.EqualsIgnoreCase(name, "connection"u8))
         {
             if (ContainsIgnoreCase(value, "close"u8))
@@ -214,6 +222,7 @@ internal struct HttpResponseParser
             _state = State.StatusLine;
             _hasContentLength = false;
             _chunked = false;
+            HasRetryAfter = false;
             return true;
         }
 

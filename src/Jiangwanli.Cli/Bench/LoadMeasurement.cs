@@ -8,6 +8,9 @@ internal sealed class LoadMeasurement
     /// <summary>Latency of every response completed in the window, in microseconds.</summary>
     public required LongHistogram Latencies { get; init; }
 
+    /// <summary>Latency of the 2xx responses alone (the admitted requests under overload), in microseconds.</summary>
+    public LongHistogram SuccessLatencies { get; init; } = LatencySummary.NewHistogram();
+
     /// <summary>Responses by status and failures by kind, in the window.</summary>
     public required StatusSnapshot Counts { get; init; }
 

@@ -25,7 +25,7 @@ internal sealed class LoadRun : IDisposable
     private readonly Func<int, ILoadConnection> _connect;
     private readonly TimeProvider _time;
     private readonly ILoadObserver? _observer;
-    private readonly Recorder _recorder = LatencySummary.NewRecorder();
+    private readonly LatencyBook _latencies = new();
     private readonly StatusTally _tally = new();
     private readonly long[] _inFlightSince;
     private readonly CancellationTokenSource _stop = new();
@@ -66,6 +66,7 @@ internal sealed class LoadRun : IDisposable
                 return new LoadMeasurement
                 {
                     Latencies = LatencySummary.NewHistogram(),
+                    SuccessLatencies = LatencySummary.NewHistogram(),
                     Counts = _tally.Snapshot(),
                     Elapsed = TimeSpan.Zero,
                     Connected = connected,
@@ -77,10 +78,12 @@ internal sealed class LoadRun : IDisposable
             var connectErrors = _tally.Snapshot();
             var start = _time.GetTimestamp();
             var measureFrom = start + Ticks(_settings.Warmup);
-            Volatile.Write(ref _endTimestamp, measureFrom + Ticks(_settings.Duration));
+            // With a warm-up, the end is set when the ticker opens the window (it may wake late); until then the
+            // connection loops run on.
+            Volatile.Write(ref _endTimestamp, measureFrom > start ? long.MaxValue : measureFrom + Ticks(_settings.Duration));
             _schedule = _settings.Rate is { } rate ? new OpenLoopSchedule(start, rate, _frequency) : null;
             _pacer = _schedule is null ? null : new OpenLoopPacer(_time);
-            _recorder.Reset();
+            _latencies.Reset();
 
             var loops = new Task[_connections.Length];
             for (var i = 0; i < loops.Length; i++)
@@ -146,7 +149,7 @@ internal sealed class LoadRun : IDisposable
 
     private async Task<LoadMeasurement> TickAsync(long start, long measureFrom, StatusSnapshot connectErrors, int connected, CancellationToken cancellationToken)
     {
-        var end = Volatile.Read(ref _endTimestamp);
+        var end = measureFrom + Ticks(_settings.Duration); // the planned end; moved when the window opens late
         var phase = measureFrom > start ? BenchPhase.Warmup : BenchPhase.Measure;
         var measureStart = start;
         var cpuStart = Environment.CpuUsage.TotalTime;
@@ -157,7 +160,7 @@ internal sealed class LoadRun : IDisposable
         }
 
         var total = LatencySummary.NewHistogram();
-        HistogramBase? recycle = null;
+        var totalSuccess = LatencySummary.NewHistogram();
         var tick = Ticks(s_tick);
         var nextTick = start + tick;
         var lastTick = start;
@@ -180,11 +183,12 @@ internal sealed class LoadRun : IDisposable
             }
 
             var now = _time.GetTimestamp();
-            var interval = _recorder.GetIntervalHistogram(recycle);
+            var (interval, intervalSuccess) = _latencies.TakeInterval();
             var counts = _tally.Snapshot();
             if (phase == BenchPhase.Measure)
             {
                 total.Add(interval);
+                totalSuccess.Add(intervalSuccess);
             }
 
             var seconds = (double)(now - lastTick) / _frequency;
@@ -196,7 +200,6 @@ internal sealed class LoadRun : IDisposable
                 LatencySummary.From(interval),
                 counts.Minus(connectErrors)));
             lastTick = now;
-            recycle = interval;
 
             if (interrupted || (phase == BenchPhase.Measure && target == end))
             {
@@ -204,6 +207,7 @@ internal sealed class LoadRun : IDisposable
                 return new LoadMeasurement
                 {
                     Latencies = phase == BenchPhase.Measure ? total : LatencySummary.NewHistogram(),
+                    SuccessLatencies = phase == BenchPhase.Measure ? totalSuccess : LatencySummary.NewHistogram(),
                     Counts = phase == BenchPhase.Measure ? counts.Minus(baseline) : StatusSnapshot.Empty,
                     Elapsed = phase == BenchPhase.Measure ? TimeSpan.FromSeconds((double)(now - measureStart) / _frequency) : TimeSpan.Zero,
                     Connected = connected,
@@ -218,6 +222,12 @@ internal sealed class LoadRun : IDisposable
             {
                 phase = BenchPhase.Measure;
                 measureStart = now;
+
+                // The window is Duration long from when it really opened: a ticker that woke late (a stalled machine,
+                // JIT at start) must not shrink it, nor stop the connection loops before it opens (they read the end
+                // on every request).
+                end = now + Ticks(_settings.Duration);
+                Volatile.Write(ref _endTimestamp, end);
                 cpuStart = Environment.CpuUsage.TotalTime;
                 baseline = counts;
                 _observer?.OnMeasureStart();
@@ -235,7 +245,6 @@ internal sealed class LoadRun : IDisposable
         var connection = _connections[index];
         var slot = index * SlotStride;
         var stop = _stop.Token;
-        var end = Volatile.Read(ref _endTimestamp);
         var waiter = _pacer is null ? null : new OpenLoopPacer.Waiter();
         while (!stop.IsCancellationRequested)
         {
@@ -263,7 +272,7 @@ internal sealed class LoadRun : IDisposable
             if (_schedule is { } schedule)
             {
                 var due = schedule.DueTimestamp(sequence);
-                if (due >= end)
+                if (due >= Volatile.Read(ref _endTimestamp))
                 {
                     return;
                 }
@@ -279,7 +288,7 @@ internal sealed class LoadRun : IDisposable
             else
             {
                 origin = _time.GetTimestamp();
-                if (origin >= end)
+                if (origin >= Volatile.Read(ref _endTimestamp))
                 {
                     return;
                 }
@@ -296,11 +305,7 @@ internal sealed class LoadRun : IDisposable
                 continue;
             }
 
-            if (outcome.Error == BenchError.None)
-            {
-                _recorder.RecordValue(ReportMath.Microseconds(done - origin, _frequency));
-            }
-
+            _latencies.Record(outcome, ReportMath.Microseconds(done - origin, _frequency));
             _tally.Add(outcome);
         }
     }

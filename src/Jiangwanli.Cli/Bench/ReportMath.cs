@@ -30,6 +30,22 @@ internal static class ReportMath
     public static long? Delta(long? before, long? after) =>
         before is { } b && after is { } a && a >= b ? a - b : null;
 
+    /// <summary>
+    /// The <paramref name="percentile"/>th percentile of ascending <paramref name="sorted"/> by nearest rank (the
+    /// smallest value with at least that share of the values at or below it); 0 for no values.
+    /// </summary>
+    public static double NearestRank(IReadOnlyList<double> sorted, double percentile)
+    {
+        ArgumentNullException.ThrowIfNull(sorted);
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Count);
+        return sorted[Math.Clamp(rank, 1, sorted.Count) - 1];
+    }
+
     /// <summary>A gauge-style delta for a running total that is a double (GC pause milliseconds).</summary>
     public static double? Delta(double? before, double? after) =>
         before is { } b && after is { } a && a >= b ? a - b : null;

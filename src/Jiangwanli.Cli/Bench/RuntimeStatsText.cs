@@ -15,7 +15,8 @@ internal static class RuntimeStatsText
 
     /// <summary>
     /// Reads <c>/debug/gc</c>: <c>collections.total</c> (or the sum of <c>gen0/gen1/gen2</c>), <c>collections.gen2</c>,
-    /// <c>pauses.totalMs</c>, <c>heap.committedBytes</c>.
+    /// <c>pauses.totalMs</c>, <c>heap.committedBytes</c>, the index of the last GC (<c>index</c>) and the per-GC
+    /// records of <c>pauses.recent</c> (<c>index</c>, <c>generation</c>, <c>pauseMs</c>; the server keeps the last 16).
     /// </summary>
     public static ServerSample? ParseGcDocument(ReadOnlySpan<byte> json)
     {
@@ -41,9 +42,21 @@ internal static class RuntimeStatsText
             }
 
             double? pause = null;
+            List<GcPause>? recent = null;
             if (root.TryGetProperty("pauses", out var pauses) && pauses.ValueKind == JsonValueKind.Object)
             {
                 pause = Double(pauses, "totalMs");
+                if (pauses.TryGetProperty("recent", out var records) && records.ValueKind == JsonValueKind.Array)
+                {
+                    recent = [];
+                    foreach (var record in records.EnumerateArray())
+                    {
+                        if (record.ValueKind == JsonValueKind.Object && Int64(record, "index") is { } index && Double(record, "pauseMs") is { } ms)
+                        {
+                            recent.Add(new GcPause(index, (int)(Int64(record, "generation") ?? -1), ms));
+                        }
+                    }
+                }
             }
 
             long? committed = null;
@@ -57,7 +70,15 @@ internal static class RuntimeStatsText
                 return null;
             }
 
-            return new ServerSample { GcCount = total, Gen2Count = gen2, GcPauseMs = pause, HeapCommittedBytes = committed };
+            return new ServerSample
+            {
+                GcCount = total,
+                Gen2Count = gen2,
+                GcPauseMs = pause,
+                HeapCommittedBytes = committed,
+                GcIndex = Int64(root, "index"),
+                RecentPauses = recent,
+            };
         }
         catch (JsonException)
         {

@@ -1,5 +1,11 @@
 namespace Jiangwanli.Cli.Bench;
 
+/// <summary>One garbage collection as the server's GC monitor reported it.</summary>
+/// <param name="Index">The GC's index (the runtime's collection count when it ran).</param>
+/// <param name="Generation">The generation collected (-1 when not reported).</param>
+/// <param name="PauseMs">How long it suspended the process, ms.</param>
+internal readonly record struct GcPause(long Index, int Generation, double PauseMs);
+
 /// <summary>One reading of the server's runtime, each field null when no source had it.</summary>
 internal sealed record ServerSample
 {
@@ -20,6 +26,12 @@ internal sealed record ServerSample
 
     /// <summary>Committed managed heap (from /debug/gc), bytes.</summary>
     public long? HeapCommittedBytes { get; init; }
+
+    /// <summary>Index of the last GC (from /debug/gc).</summary>
+    public long? GcIndex { get; init; }
+
+    /// <summary>The server's most recent GCs with their pauses (from /debug/gc <c>pauses.recent</c>), or null.</summary>
+    public IReadOnlyList<GcPause>? RecentPauses { get; init; }
 }
 
 /// <summary>The server's runtime over a measured window, as reported.</summary>
@@ -36,6 +48,22 @@ internal sealed record ServerStats
 
     /// <summary>GC pause time during the window, ms.</summary>
     public double? GcPauseMs { get; init; }
+
+    /// <summary>
+    /// The 99th percentile (nearest rank) of the pauses of the GCs that ran in the window, ms: the per-GC records
+    /// the server's GC monitor reports (EventPipe GC events), collected by index across the probe's readings. Null
+    /// when the server reports no per-GC records; 0 when no GC ran.
+    /// </summary>
+    public double? GcPauseP99Ms { get; init; }
+
+    /// <summary>The longest pause of a GC in the window, ms (same source as <see cref="GcPauseP99Ms"/>).</summary>
+    public double? GcPauseMaxMs { get; init; }
+
+    /// <summary>
+    /// GCs of the window whose pause was seen: fewer than <see cref="GcCount"/> when more than the server's 16 recent
+    /// records happened between two readings (the percentile is then over those seen, and says so).
+    /// </summary>
+    public long? GcPausesSeen { get; init; }
 
     /// <summary>Peak memory, bytes (see <see cref="PeakMemorySource"/>).</summary>
     public long? PeakMemoryBytes { get; init; }
@@ -80,8 +108,12 @@ internal sealed record ServerStats
             (peak, source) = (null, null);
         }
 
+        var (p99, max, seen) = WindowPauses(start, samples);
         return new ServerStats
         {
+            GcPauseP99Ms = p99,
+            GcPauseMaxMs = max,
+            GcPausesSeen = seen,
             GcCount = ReportMath.Delta(start?.GcCount, end?.GcCount),
             Gen2Count = ReportMath.Delta(start?.Gen2Count, end?.Gen2Count),
             GcPauseMs = ReportMath.Delta(start?.GcPauseMs, end?.GcPauseMs),
@@ -89,6 +121,46 @@ internal sealed record ServerStats
             PeakMemorySource = source,
             ProcessId = processId,
         };
+    }
+
+    /// <summary>
+    /// The pauses of the GCs after the start reading's last index, deduplicated by index across the readings, as
+    /// (p99, max, count); nulls when no reading had per-GC records or the start index is unknown.
+    /// </summary>
+    internal static (double? P99, double? Max, long? Seen) WindowPauses(ServerSample? start, IReadOnlyList<ServerSample> samples)
+    {
+        if (start?.GcIndex is not { } from)
+        {
+            return (null, null, null);
+        }
+
+        var any = start.RecentPauses is not null;
+        var pauses = new Dictionary<long, double>();
+        foreach (var sample in samples)
+        {
+            if (sample.RecentPauses is not { } recent)
+            {
+                continue;
+            }
+
+            any = true;
+            foreach (var gc in recent)
+            {
+                if (gc.Index > from)
+                {
+                    pauses[gc.Index] = gc.PauseMs;
+                }
+            }
+        }
+
+        if (!any)
+        {
+            return (null, null, null);
+        }
+
+        var sorted = pauses.Values.ToArray();
+        Array.Sort(sorted);
+        return (ReportMath.NearestRank(sorted, 99), sorted.Length == 0 ? 0 : sorted[^1], sorted.Length);
     }
 
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);

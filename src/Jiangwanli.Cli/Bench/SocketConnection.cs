@@ -88,7 +88,7 @@ internal sealed class SocketConnection : ILoadConnection
                         Close();
                     }
 
-                    return ExchangeOutcome.Status(_parser.StatusCode);
+                    return ExchangeOutcome.Status(_parser.StatusCode, _parser.HasRetryAfter);
                 }
 
                 // Bytes after a complete response (we never pipeline), garbage, or a line longer than the buffer.

@@ -13,6 +13,7 @@ internal sealed class StatusTally
 
     private readonly long[] _codes = new long[CodeSlots];
     private readonly long[] _errors = new long[s_errorKinds];
+    private long _missingRetryAfter;
 
     /// <summary>Counts a response with <paramref name="statusCode"/>.</summary>
     public void Status(int statusCode) => Interlocked.Increment(ref _codes[(uint)statusCode < CodeSlots ? statusCode : 0]);
@@ -26,6 +27,10 @@ internal sealed class StatusTally
         if (outcome.Error == BenchError.None)
         {
             Status(outcome.StatusCode);
+            if (outcome.IsRefusalWithoutRetryAfter)
+            {
+                Interlocked.Increment(ref _missingRetryAfter);
+            }
         }
         else
         {
@@ -48,7 +53,7 @@ internal sealed class StatusTally
             errors[i] = Volatile.Read(ref _errors[i]);
         }
 
-        return new StatusSnapshot(codes, errors);
+        return new StatusSnapshot(codes, errors, Volatile.Read(ref _missingRetryAfter));
     }
 }
 
@@ -59,11 +64,15 @@ internal sealed class StatusSnapshot
     private readonly long[] _errors;
 
     /// <summary>Wraps the arrays (owned by the snapshot from now on).</summary>
-    public StatusSnapshot(long[] codes, long[] errors)
+    public StatusSnapshot(long[] codes, long[] errors, long missingRetryAfter = 0)
     {
         _codes = codes;
         _errors = errors;
+        MissingRetryAfter = missingRetryAfter;
     }
+
+    /// <summary>503 and 429 responses that came without a <c>Retry-After</c> header.</summary>
+    public long MissingRetryAfter { get; }
 
     /// <summary>An empty snapshot.</summary>
     public static StatusSnapshot Empty { get; } = new(new long[StatusTally.CodeSlots], new long[Enum.GetValues<BenchError>().Length]);
@@ -125,7 +134,7 @@ internal sealed class StatusSnapshot
             errors[i] = _errors[i] - earlier._errors[i];
         }
 
-        return new StatusSnapshot(codes, errors);
+        return new StatusSnapshot(codes, errors, MissingRetryAfter - earlier.MissingRetryAfter);
     }
 
     private long SumCodes(int from, int to)

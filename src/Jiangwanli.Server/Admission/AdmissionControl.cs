@@ -12,9 +12,12 @@ namespace Jiangwanli.Server.Admission;
 /// <summary>
 /// Admission control in front of the decision endpoints: the <see cref="ConcurrencyLimiter"/>, the memory guard
 /// (the memory governor's level: <c>Throttle</c> halves the limit, <c>Shed</c> refuses new requests) and, when
-/// <see cref="AdmissionOptions.Adaptive"/>, a <see cref="GradientLimit"/> fed with handler latencies.
+/// <see cref="AdmissionOptions.Adaptive"/>, a <see cref="GradientLimit"/> fed with the requests' CPU-stage latencies.
 /// </summary>
 /// <remarks>
+/// A slot covers a request's CPU work only: the decision endpoints release it once the audit record is handed to the
+/// log, before awaiting the disk (the log's bounded queue bounds what waits there). So the latency sampled on release is
+/// the CPU stage (body, decision, hand-off), not the group commit's wait.
 /// Latency sampling costs two interlocked adds per request; at most once per <see cref="UpdateInterval"/> one
 /// request (the winner of a compare-exchange gate) turns the window's mean into a new limit. Gauges:
 /// <c>jiangwanli.admission.limit</c>, <c>.in_flight</c>, <c>.queued</c>; counter <c>jiangwanli.admission.rejected</c>
@@ -145,7 +148,7 @@ internal sealed class AdmissionControl
         return _limiter.AcquireAsync();
     }
 
-    /// <summary>Releases an admitted request and feeds its handler latency to the adaptive limit.</summary>
+    /// <summary>Releases an admitted request and feeds its CPU-stage latency (start to now) to the adaptive limit.</summary>
     /// <param name="startTimestamp">The <see cref="Stopwatch.GetTimestamp"/> at which the handler started.</param>
     public void Release(long startTimestamp)
     {

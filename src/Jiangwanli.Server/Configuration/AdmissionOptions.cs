@@ -11,6 +11,14 @@ public sealed class AdmissionOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Requests served at once (the initial limit when <see cref="Adaptive"/>). 0 means 4 × processor count.</summary>
+    /// <remarks>
+    /// Why 4 × cores: a slot is held only for the CPU stage of a request (body, decision, audit hand-off; not the wait
+    /// for the disk), so the limit only has to cover the cores plus the requests between their awaits. Measured after
+    /// that change (docs/benchmarks.md, "Sizing the fixed limit": 2 cores, closed loop, 64 connections, 15 s, batch
+    /// durability): limits 4, 8 and 16 gave 8.8k–26.0k, 15.3k–17.3k and 21.7k decisions/s — one plateau within this
+    /// shared machine's noise — while 32 fell to 15.9k (p99 14 ms) and 64 to 10.3k (p99 24 ms), and 2 to 12.9k. The
+    /// default sits in the middle of the plateau, with room on either side.
+    /// </remarks>
     public int MaxConcurrency { get; set; }
 
     /// <summary>Requests that may wait for a slot; beyond it a request is answered 503 at once.</summary>

@@ -22,6 +22,9 @@ namespace Jiangwanli.Server.Decisions;
 /// Events are decided in chunks of <see cref="ChunkSize"/>: every event of a chunk is decided and its record
 /// appended, then the chunk's appends are awaited together, so one batch shares the audit log's group commits
 /// instead of paying one flush per event. If the log fails, the whole batch is answered 503.
+/// A batch holds one admission slot while it uses CPU: the slot is released once the last chunk's records have been
+/// handed to the log, before they are awaited (earlier chunks' waits still hold it, because more CPU work follows
+/// them). Exactly one release per admitted batch, on every path (<c>holdsSlot</c>).
 /// </remarks>
 internal sealed class BatchDecisionEndpoint
 {
@@ -131,6 +134,7 @@ internal sealed class BatchDecisionEndpoint
         var contexts = ArrayPool<DecisionContext?>.Shared.Rent(ChunkSize);
         var acks = ArrayPool<ValueTask<AuditAck>>.Shared.Rent(ChunkSize);
         var pending = 0;
+        var holdsSlot = _admission is not null;
         try
         {
             body = await BodyReader.ReadAsync(http.Request.BodyReader, http.Request.ContentLength, _maxBytes);
@@ -180,6 +184,13 @@ internal sealed class BatchDecisionEndpoint
                         acks[j] = audit.AppendAsync(buffers.Record.WrittenSpan);
 #pragma warning restore CA2012
                     }
+                }
+
+                // The last chunk's records are the log's now: no CPU work is left but writing the answer.
+                if (holdsSlot && chunk + n >= count)
+                {
+                    holdsSlot = false;
+                    _admission!.Release();
                 }
 
                 // Await every append (each exactly once, also after a refusal), then answer in order.
@@ -248,7 +259,10 @@ internal sealed class BatchDecisionEndpoint
             ArrayPool<ValueTask<AuditAck>>.Shared.Return(acks, clearArray: true);
             BodyReader.Return(body);
             _buffers.Return(buffers);
-            _admission?.Release();
+            if (holdsSlot)
+            {
+                _admission!.Release();
+            }
         }
     }
 

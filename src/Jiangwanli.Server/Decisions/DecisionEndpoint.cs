@@ -13,15 +13,22 @@ namespace Jiangwanli.Server.Decisions;
 
 /// <summary>
 /// <c>POST /v1/decisions</c>: one JSON event in, one decision out. The hot path:
-/// content type → body into a pooled array (size limit enforced while reading) → <see cref="DecisionEngine.Decide"/>
-/// in a pooled context → audit record appended and awaited → response written with the context's cached
-/// <c>Utf8JsonWriter</c> into a pooled buffer, then copied into the response pipe with its Content-Length.
+/// content type → admission → body into a pooled array (size limit enforced while reading) →
+/// <see cref="DecisionEngine.Decide"/> in a pooled context → audit record appended (admission slot released) →
+/// append awaited → response written with the context's cached <c>Utf8JsonWriter</c> into a pooled buffer, then
+/// copied into the response pipe with its Content-Length.
 /// </summary>
 /// <remarks>
-/// Allocation: none from this class per request when the body is already buffered and the audit append completes
-/// synchronously; when either awaits, the one <see cref="Task"/> Kestrel needs to await us (this async method's
-/// box) is the only allocation — the body read's state machine is pooled. This handler guards itself (no
-/// exception-handling middleware in front of it, whose own async frame would allocate per request).
+/// <para>Admission counts CPU work, not the wait for the disk: the slot is given back as soon as the audit record has
+/// been handed to the log (<see cref="AuditLog.AppendAsync"/> called, not yet awaited), so a limit sized to the cores
+/// keeps them busy while earlier decisions wait for their group commit. The handler latency fed to the adaptive limit
+/// is that CPU stage. Requests awaiting the disk are bounded by the audit log's own queue, which the server opens in
+/// reject mode when admission is on (a full queue answers 503 <c>audit-unavailable</c> with <c>Retry-After</c>:
+/// fail closed). Exactly one release per admitted request, on every path (<c>holdsSlot</c>).</para>
+/// <para>Allocation: none from this class per request when the body is already buffered and the audit append
+/// completes synchronously; when either awaits, the one <see cref="Task"/> Kestrel needs to await us (this async
+/// method's box) is the only allocation — the body read's state machine is pooled. This handler guards itself (no
+/// exception-handling middleware in front of it, whose own async frame would allocate per request).</para>
 /// </remarks>
 internal sealed class DecisionEndpoint
 {
@@ -110,6 +117,7 @@ internal sealed class DecisionEndpoint
         var buffers = _buffers.Rent();
         DecisionContext? context = null;
         var body = default(BodyRead);
+        var holdsSlot = _admission is not null;
         try
         {
             body = await BodyReader.ReadAsync(http.Request.BodyReader, http.Request.ContentLength, _maxBytes);
@@ -132,7 +140,16 @@ internal sealed class DecisionEndpoint
             if (audit is not null)
             {
                 DecisionJsonWriter.WriteAuditRecord(context, body.Span, buffers.Record);
-                var ack = await audit.AppendAsync(buffers.Record.WrittenSpan);
+                var append = audit.AppendAsync(buffers.Record.WrittenSpan);
+
+                // The record is the log's now (copied); the CPU stage is over. Free the slot before waiting for the disk.
+                if (holdsSlot)
+                {
+                    holdsSlot = false;
+                    _admission!.Release(start);
+                }
+
+                var ack = await append;
                 if (!ack.IsAccepted)
                 {
                     // Fail closed: a decision that is not in the log is not given. The log reports its own failure once.
@@ -179,7 +196,10 @@ internal sealed class DecisionEndpoint
 
             BodyReader.Return(body);
             _buffers.Return(buffers);
-            _admission?.Release(start);
+            if (holdsSlot)
+            {
+                _admission!.Release(start);
+            }
         }
     }
 

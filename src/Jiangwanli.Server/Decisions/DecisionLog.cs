@@ -25,11 +25,24 @@ internal sealed class DecisionLog : IAsyncDisposable
     /// <summary>The configured durability, for logs.</summary>
     public string Durability { get; }
 
+    /// <summary>Wraps an already open log (tests drive the endpoints with a log of their own).</summary>
+    internal static DecisionLog Of(AuditLog audit, string durability) => new(audit, durability);
+
     /// <summary>
     /// Opens (and recovers) the log. Throws <see cref="IOException"/> when it cannot: another process holds the
     /// directory, or recovery found damage it must not repair on its own (<see cref="AuditLogCorruptException"/>).
     /// </summary>
-    public static DecisionLog Open(string directory, AuditSettings settings, int maxEventBytes, ILoggerFactory loggers)
+    /// <param name="directory">The segment folder.</param>
+    /// <param name="settings">The <c>Jiangwanli:Audit</c> section.</param>
+    /// <param name="maxEventBytes">The event size limit (sizes the largest record).</param>
+    /// <param name="loggers">For the log's observer.</param>
+    /// <param name="rejectWhenFull">
+    /// True when admission control is on: the decision endpoints release their admission slot once the record is
+    /// handed to the log, so the log's bounded queue is what bounds the requests waiting for the disk, and a full
+    /// queue must refuse (503, fail closed) rather than queue without bound. False (admission off): appends wait for
+    /// room, as before.
+    /// </param>
+    public static DecisionLog Open(string directory, AuditSettings settings, int maxEventBytes, ILoggerFactory loggers, bool rejectWhenFull = false)
     {
         var options = new AuditLogOptions
         {
@@ -40,6 +53,7 @@ internal sealed class DecisionLog : IAsyncDisposable
             FailOpen = settings.FailOpen,
             RetentionMaxAge = settings.RetentionMaxAge,
             RetentionMaxBytes = settings.RetentionMaxBytes,
+            QueueFullMode = rejectWhenFull ? AuditQueueFullMode.Reject : AuditQueueFullMode.Wait,
 
             // A record is the event plus its decision and features: leave generous room above the event limit.
             MaxPayloadBytes = (int)Math.Min(16L << 20, Math.Max(1L << 20, (maxEventBytes * 2L) + (64 << 10))),

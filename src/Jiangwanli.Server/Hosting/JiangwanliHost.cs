@@ -382,7 +382,7 @@ internal sealed class JiangwanliHost : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(sp => options.Audit.Enabled
-            ? DecisionLog.Open(AuditDirectory(options, dataDirectory), options.Audit, limits.MaxEventBytes, sp.GetRequiredService<ILoggerFactory>())
+            ? DecisionLog.Open(AuditDirectory(options, dataDirectory), options.Audit, limits.MaxEventBytes, sp.GetRequiredService<ILoggerFactory>(), rejectWhenFull: options.Admission.Enabled)
             : DecisionLog.Disabled);
         services.AddSingleton<RequestBuffersPool>();
         services.AddSingleton<JiangwanliMetrics>();

@@ -91,7 +91,7 @@ public sealed class LoadRunTests
         Assert.Equal(4, m.Connected);
         Assert.False(m.Interrupted);
         Assert.Null(m.Scheduled);
-        Assert.True(m.Counts.Successes > 0);
+        Assert.True(m.Counts.Successes > 0, $"successes {m.Counts.Successes}, responses {m.Counts.Responses}, 503 {m.Counts.Code(503)}, errors {m.Counts.Errors}, elapsed {m.Elapsed}, latencies {m.Latencies.TotalCount}, events {string.Join(",", observer.Events)}");
         Assert.True(m.Counts.Code(503) > 0);
         Assert.True(m.Counts.Successes > m.Counts.Code(503));
         Assert.Equal(m.Counts.Responses, m.Latencies.TotalCount);

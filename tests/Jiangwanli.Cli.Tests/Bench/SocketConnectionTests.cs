@@ -92,7 +92,7 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         using var connection = new SocketConnection(Endpoint, _corpus);
         Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
         Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(0));
-        Assert.Equal(ExchangeOutcome.Status(503), await connection.ExchangeAsync(1));
+        Assert.Equal(ExchangeOutcome.Status(503, retryAfter: true), await connection.ExchangeAsync(1));
         Assert.True(connection.IsConnected);
         connection.Dispose();
         await server;
