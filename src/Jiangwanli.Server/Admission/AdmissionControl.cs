@@ -21,10 +21,13 @@ namespace Jiangwanli.Server.Admission;
 /// Latency sampling costs two interlocked adds per request; at most once per <see cref="UpdateInterval"/> one
 /// request (the winner of a compare-exchange gate) turns the window's mean into a new limit. Gauges:
 /// <c>jiangwanli.admission.limit</c>, <c>.in_flight</c>, <c>.queued</c>; counter <c>jiangwanli.admission.rejected</c>
-/// by <c>reason</c> (<c>overloaded</c>, <c>queue_timeout</c>, <c>memory</c>).
+/// by <c>reason</c> (<c>overloaded</c>, <c>queue_timeout</c>, <c>memory</c>, <c>backlog</c>).
 /// </remarks>
-internal sealed class AdmissionControl
+internal sealed class AdmissionControl : IDisposable
 {
+    /// <summary>The metric reason of a refusal by the dispatch-delay guard (its problem is <c>overloaded</c>).</summary>
+    public const string BacklogReason = "backlog";
+
     /// <summary>How often the adaptive limit is recomputed (at most).</summary>
     public static readonly TimeSpan UpdateInterval = TimeSpan.FromMilliseconds(50);
 
@@ -34,6 +37,7 @@ internal sealed class AdmissionControl
     private readonly Func<AdmissionLevel>? _memoryLevel;
     private readonly GradientLimit? _gradient;
     private readonly TokenBuckets? _buckets;
+    private readonly DispatchDelayGuard? _dispatch;
     private int _baseLimit;
     private int _appliedLevel; // an AdmissionLevel
     private long _memoryRejected;
@@ -47,7 +51,8 @@ internal sealed class AdmissionControl
     /// <param name="memoryLevel">Reads the memory governor's level (lock-free), or null for no memory guard.</param>
     /// <param name="time">Clock and timers for the queue deadline.</param>
     /// <param name="meterFactory">Creates the <c>Jiangwanli</c> meter for the gauges, or null.</param>
-    public AdmissionControl(AdmissionOptions options, Func<AdmissionLevel>? memoryLevel, TimeProvider time, IMeterFactory? meterFactory)
+    /// <param name="dispatch">The dispatch-delay guard to use (tests); null: one is started when the options enable it.</param>
+    public AdmissionControl(AdmissionOptions options, Func<AdmissionLevel>? memoryLevel, TimeProvider time, IMeterFactory? meterFactory, DispatchDelayGuard? dispatch = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -63,6 +68,8 @@ internal sealed class AdmissionControl
         {
             _buckets = new TokenBuckets(options.RateLimits.PerKeyPerSecond, options.RateLimits.ResolvedBurst, time);
         }
+
+        _dispatch = dispatch ?? (options.MaxDispatchDelay > TimeSpan.Zero ? new DispatchDelayGuard(options.MaxDispatchDelay) : null);
 
         _limiter = new ConcurrencyLimiter(_baseLimit, options.MaxQueue, options.QueueTimeout, time);
         RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -105,6 +112,7 @@ internal sealed class AdmissionControl
     public static string DetailFor(AdmissionOutcome outcome) => outcome switch
     {
         AdmissionOutcome.QueueTimeout => "the request waited longer than Jiangwanli:Admission:QueueTimeout for a slot; retry shortly",
+        AdmissionOutcome.Backlog => "the service is backlogged: queued work waits longer than Jiangwanli:Admission:MaxDispatchDelay to start; retry shortly",
         AdmissionOutcome.Memory => "the service is shedding load to stay within its memory limit; retry shortly",
         AdmissionOutcome.RateLimited => "this API key is over its request rate (Jiangwanli:Admission:RateLimits); retry later",
         _ => "the service is at its concurrency limit and its wait queue is full; retry shortly",
@@ -145,8 +153,17 @@ internal sealed class AdmissionControl
             }
         }
 
+        if (_dispatch is { IsShedding: true } dispatch)
+        {
+            dispatch.CountShed();
+            return new ValueTask<AdmissionOutcome>(AdmissionOutcome.Backlog);
+        }
+
         return _limiter.AcquireAsync();
     }
+
+    /// <summary>Stops the dispatch-delay probe.</summary>
+    public void Dispose() => _dispatch?.Dispose();
 
     /// <summary>Releases an admitted request and feeds its CPU-stage latency (start to now) to the adaptive limit.</summary>
     /// <param name="startTimestamp">The <see cref="Stopwatch.GetTimestamp"/> at which the handler started.</param>
@@ -216,5 +233,6 @@ internal sealed class AdmissionControl
         new(_limiter.OverloadedCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.Overloaded.Reason)),
         new(_limiter.TimedOutCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.QueueTimeout.Reason)),
         new(MemoryRejectedCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.MemoryPressure.Reason)),
+        new(_dispatch?.ShedCount ?? 0, new KeyValuePair<string, object?>("reason", BacklogReason)),
     ];
 }

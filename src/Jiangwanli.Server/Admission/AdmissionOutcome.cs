@@ -12,6 +12,9 @@ internal enum AdmissionOutcome
     /// <summary>It waited past the queueing deadline: 503 rather than served late.</summary>
     QueueTimeout,
 
+    /// <summary>The thread pool has a standing backlog (<see cref="DispatchDelayGuard"/>): 503 at once.</summary>
+    Backlog,
+
     /// <summary>The memory governor says shed: 503.</summary>
     Memory,
 

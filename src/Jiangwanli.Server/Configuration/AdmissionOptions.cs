@@ -27,6 +27,14 @@ public sealed class AdmissionOptions
     /// <summary>How long a request may wait in the queue; past it the request is shed (503) rather than served late.</summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Longest standing delay for the thread pool to start queued work before new requests are refused (503
+    /// <c>overloaded</c>, reason <c>backlog</c>): the backlog a concurrency limit cannot see, because requests wait there
+    /// before admission runs. "Standing": every probe over ~80 ms, or one probe waiting four times this (see
+    /// <c>DispatchDelayGuard</c>). <see cref="TimeSpan.Zero"/> turns the guard off. Default 10 ms.
+    /// </summary>
+    public TimeSpan MaxDispatchDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Whether the limit adapts to measured latency (gradient, as Netflix concurrency-limits' Gradient2).</summary>
     public bool Adaptive { get; set; }
 

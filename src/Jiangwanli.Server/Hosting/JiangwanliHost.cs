@@ -309,6 +309,11 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             problems.Add("Jiangwanli:Admission:QueueTimeout must be positive");
         }
 
+        if (admission.MaxDispatchDelay < TimeSpan.Zero)
+        {
+            problems.Add("Jiangwanli:Admission:MaxDispatchDelay must be 0 (off) or positive");
+        }
+
         if (!(admission.RateLimits.PerKeyPerSecond >= 0) || !(admission.RateLimits.Burst >= 0)
             || double.IsInfinity(admission.RateLimits.PerKeyPerSecond) || double.IsInfinity(admission.RateLimits.Burst))
         {

@@ -40,7 +40,7 @@ public sealed class SlotReleaseTests : IAsyncLifetime
         var log = DecisionLog.Of(_audit, "batch");
 
         // One slot, no queue: a second request while the slot is held would be refused 503 at once.
-        _admission = new AdmissionControl(new AdmissionOptions { MaxConcurrency = 1, MaxQueue = 0 }, null, TimeProvider.System, null);
+        _admission = new AdmissionControl(new AdmissionOptions { MaxConcurrency = 1, MaxQueue = 0, MaxDispatchDelay = TimeSpan.Zero }, null, TimeProvider.System, null);
         var packs = services.GetRequiredService<PackHost>();
         var metrics = services.GetRequiredService<JiangwanliMetrics>();
         var buffers = services.GetRequiredService<RequestBuffersPool>();

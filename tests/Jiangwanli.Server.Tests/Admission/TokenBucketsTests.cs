@@ -48,8 +48,8 @@ public sealed class TokenBucketsTests
     [Fact]
     public void AcquireAsync_KeyOverItsRate_IsRateLimitedWith429AndTakesNoSlot()
     {
-        var admission = new AdmissionControl(
-            new AdmissionOptions { MaxConcurrency = 8, RateLimits = { PerKeyPerSecond = 1, Burst = 1 } },
+        using var admission = new AdmissionControl(
+            new AdmissionOptions { MaxConcurrency = 8, MaxDispatchDelay = TimeSpan.Zero, RateLimits = { PerKeyPerSecond = 1, Burst = 1 } },
             memoryLevel: null,
             new ManualTimeProvider(),
             meterFactory: null);

@@ -37,6 +37,7 @@ public sealed class DecisionAllocationTests : IAsyncLifetime
             ["Jiangwanli:Urls"] = $"http://127.0.0.1:{FreePorts.Next()}",
             ["Jiangwanli:ManagementUrls"] = $"http://127.0.0.1:{FreePorts.Next()}",
             ["Jiangwanli:Audit:Enabled"] = "false",
+            ["Jiangwanli:Admission:MaxDispatchDelay"] = "00:00:00", // see InProcessServer: the pool is the test runner's
         };
         var errors = new StringWriter();
         _host = JiangwanliHost.Create(new ServerLaunch { Settings = settings, Environment = new Dictionary<string, string?>(), HandleSignals = false, ConfigureLogging = static _ => { } }, errors)

@@ -64,6 +64,11 @@ internal sealed class InProcessServer : IAsyncDisposable
             ["Jiangwanli:Audit:Durability"] = "batch",
             ["Jiangwanli:AdminToken"] = withToken ? Token : null,
             ["Jiangwanli:ShutdownTimeout"] = "00:00:10",
+
+            // The dispatch-delay guard measures this process's thread pool, which here is the test runner's: busy with
+            // parallel tests and blocking waits, it would shed requests the tests expect served. The guard is covered
+            // by DispatchDelayGuardTests and measured against a real server by bench/http/issue5.sh.
+            ["Jiangwanli:Admission:MaxDispatchDelay"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
