@@ -50,7 +50,9 @@ internal sealed class FeatureTable
         }
 
         Slots = slots;
-        RecordWords = ring;
+        // Whole cache lines per record (slab chunks are line-aligned): the header and hot words then start a line, so
+        // a record with up to 8 of them (every default-pack entity but user) is read in one line, not two.
+        RecordWords = (ring + 7) & ~7;
         HotLines = Math.Min(4, ((hot * sizeof(ulong)) + 63) / 64);
         ExpirySeconds = fixedExpirySeconds != 0
             ? fixedExpirySeconds

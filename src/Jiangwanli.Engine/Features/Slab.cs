@@ -22,6 +22,7 @@ internal sealed class Slab<T>
     where T : unmanaged
 {
     private const int TargetChunkBytes = 16 * 1024;
+    private const int CacheLine = 64;
 
     private readonly int _stride;
     private readonly int _shift;
@@ -152,9 +153,12 @@ internal sealed class Slab<T>
             _bases = biggerBases; // published after its contents: a lock-free Prefetch sees a complete table
         }
 
-        var chunk = GC.AllocateArray<T>((_mask + 1) * _stride, pinned: true);
+        // One cache line of slack so the base can start on a line: blocks whose stride is a whole number of lines then
+        // never straddle one more line than they must.
+        var chunk = GC.AllocateArray<T>(((_mask + 1) * _stride) + (CacheLine / Unsafe.SizeOf<T>()), pinned: true);
         _chunks[_chunkCount] = chunk;
-        _bases[_chunkCount] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk));
+        var data = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk));
+        _bases[_chunkCount] = (data + CacheLine - 1) & ~(nint)(CacheLine - 1);
         _chunkCount++;
         Bytes += (long)chunk.Length * Unsafe.SizeOf<T>() + 24;
     }
