@@ -50,9 +50,7 @@ internal sealed class FeatureTable
         }
 
         Slots = slots;
-        // Whole cache lines per record (slab chunks are line-aligned): the header and hot words then start a line, so
-        // a record with up to 8 of them (every default-pack entity but user) is read in one line, not two.
-        RecordWords = (ring + 7) & ~7;
+        RecordWords = ring;
         HotLines = Math.Min(4, ((hot * sizeof(ulong)) + 63) / 64);
         ExpirySeconds = fixedExpirySeconds != 0
             ? fixedExpirySeconds

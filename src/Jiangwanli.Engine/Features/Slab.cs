@@ -22,7 +22,6 @@ internal sealed class Slab<T>
     where T : unmanaged
 {
     private const int TargetChunkBytes = 16 * 1024;
-    private const int CacheLine = 64;
 
     private readonly int _stride;
     private readonly int _shift;
@@ -153,12 +152,9 @@ internal sealed class Slab<T>
             _bases = biggerBases; // published after its contents: a lock-free Prefetch sees a complete table
         }
 
-        // One cache line of slack so the base can start on a line: blocks whose stride is a whole number of lines then
-        // never straddle one more line than they must.
-        var chunk = GC.AllocateArray<T>(((_mask + 1) * _stride) + (CacheLine / Unsafe.SizeOf<T>()), pinned: true);
+        var chunk = GC.AllocateArray<T>((_mask + 1) * _stride, pinned: true);
         _chunks[_chunkCount] = chunk;
-        var data = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk));
-        _bases[_chunkCount] = (data + CacheLine - 1) & ~(nint)(CacheLine - 1);
+        _bases[_chunkCount] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk));
         _chunkCount++;
         Bytes += (long)chunk.Length * Unsafe.SizeOf<T>() + 24;
     }

@@ -187,12 +187,12 @@ public sealed class FeatureStoreMemoryTests
             FeatureEvents.Define(3, FeatureKind.Distinct, 60_000),
         ];
         var count = new FeatureTable(0, FeatureEvents.User, features.AsSpan(0, 1), layout, 0);
-        Assert.Equal(24, count.RecordWords); // 21 words, padded to whole 64-byte lines
+        Assert.Equal(21, count.RecordWords);
 
         var table = new FeatureTable(1, FeatureEvents.User, features, layout, 0);
         Assert.Equal([3, 5, 7, 10], table.Slots.Select(s => s.Hot));
         Assert.Equal([13, 29, 61, 125], table.Slots.Select(s => s.Ring));
-        Assert.Equal(144, table.RecordWords); // 141 padded to lines; distinct: a uint per bucket of newest-value counts, its values out of line
+        Assert.Equal(141, table.RecordWords); // distinct: a uint per bucket of newest-value counts, its values out of line
         Assert.InRange(table.ExpirySeconds, 86_400u + 2_700u, 90_000u); // longest window + a bucket, rounded up
     }
 
