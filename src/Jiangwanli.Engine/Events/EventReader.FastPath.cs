@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 using Jiangwanli.Engine.Schema;
 
@@ -328,9 +330,32 @@ public sealed partial class EventReader
     /// Scans a string's content from <paramref name="i"/> (just after the opening quote); returns the index of the
     /// closing quote, or -1 at an escape, a control character or the end of the input.
     /// </summary>
+    /// <remarks>
+    /// 16 bytes per step while 16 remain (events are a few hundred bytes, so nearly always): one unsigned compare
+    /// for control characters and two equality compares, then the lowest hit. The last bytes go one at a time.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ScanString(ReadOnlySpan<byte> json, int i)
     {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var quote = Vector128.Create((byte)'"');
+            var backslash = Vector128.Create((byte)'\\');
+            var space = Vector128.Create((byte)0x20);
+            while (i <= json.Length - Vector128<byte>.Count)
+            {
+                var v = Vector128.Create(json.Slice(i, Vector128<byte>.Count));
+                var hits = Vector128.Equals(v, quote) | Vector128.Equals(v, backslash) | Vector128.LessThan(v, space);
+                if (hits != Vector128<byte>.Zero)
+                {
+                    var at = i + BitOperations.TrailingZeroCount(hits.ExtractMostSignificantBits());
+                    return json[at] == (byte)'"' ? at : -1;
+                }
+
+                i += Vector128<byte>.Count;
+            }
+        }
+
         var stops = StringStops;
         while ((uint)i < (uint)json.Length)
         {
