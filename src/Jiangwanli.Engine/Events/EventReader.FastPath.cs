@@ -9,8 +9,9 @@ namespace Jiangwanli.Engine.Events;
 /// <summary>The flat fast path of <see cref="EventReader.TryRead"/>.</summary>
 /// <remarks>
 /// Why by hand: events are one flat object of ~15 plain values, and <see cref="System.Text.Json.Utf8JsonReader"/>'s
-/// general state machine (token types, depth bit stack, value sequences, per-token validation dispatch) cost about
-/// 25 ns per token here (~31 tokens: names and values), most of the read. This scanner accepts exactly the RFC 8259
+/// general state machine (token types, depth bit stack, value sequences, per-token validation dispatch) plus a hash per
+/// name cost about 25–30 ns per token here: ≈ 0.96 µs CPU for a ~300-byte, 15-property workload event (~32 tokens),
+/// against ≈ 0.43 µs for this whole path (min of 5 alternating runs, <c>--decide-cpu --stage read</c>, docs/benchmarks.md). This scanner accepts exactly the RFC 8259
 /// grammar for the shapes it handles — insignificant whitespace is space, tab, LF and CR; numbers are
 /// <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?</c>; strings hold no byte below 0x20 — and gives up (returns
 /// false) on anything else: nesting, any escape, numbers it cannot convert exactly, RFC 3339 timestamps, wrong types,

@@ -207,6 +207,29 @@ public class EventReaderFastPathTests
         }
     }
 
+    [Fact]
+    public void TryRead_WorkloadEventOnFastPath_AllocatesNothing()
+    {
+        var schema = TestPacks.Default().Schema;
+        var reader = new EventReader(schema);
+        var context = new DecisionContext(schema, 0, 0);
+        using var generator = new EventGenerator(new EventGeneratorOptions { StartMs = Now - 60_000 });
+        var json = generator.Next().ToArray();
+        Assert.True(reader.FastPathAccepts(json, context, Now));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.True(reader.TryRead(json, context, Now));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            reader.TryRead(json, context, Now);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData("""{"user":"a","amount":12.34,"score":-0.5,"vip":true,"created":1764115200000,"created_key":0}""")]
     [InlineData(" \r\n\t{ \"user\" : \"a\" , \"amount\" : 1e22 , \"id\" : \"e1\" , \"timestamp\" : 1764115200000 } \n")]
