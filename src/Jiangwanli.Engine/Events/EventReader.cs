@@ -18,7 +18,7 @@ namespace Jiangwanli.Engine.Events;
 /// Utf8JsonReader reports malformed JSON only by throwing; that exception is caught here and turned into a
 /// typed error, so nothing escapes to the caller. Well-formed events never throw.
 /// </remarks>
-public sealed class EventReader
+public sealed partial class EventReader
 {
     private const string RootName = "$";
     private const string IdName = "id";
@@ -28,7 +28,7 @@ public sealed class EventReader
 
     private readonly EventSchema _schema;
     private readonly EventReaderOptions _options;
-    private readonly FieldTable _table;
+    private readonly NameTable _names;
     private readonly SchemaField[] _required;
     private readonly long _maxFutureSkewMs;
 
@@ -38,7 +38,7 @@ public sealed class EventReader
         ArgumentNullException.ThrowIfNull(schema);
         _schema = schema;
         _options = options ?? new EventReaderOptions();
-        _table = new FieldTable(schema.Fields);
+        _names = new NameTable(schema.Fields);
         _maxFutureSkewMs = (long)_options.MaxFutureSkew.TotalMilliseconds;
         var required = new List<SchemaField>();
         foreach (var f in schema.Fields)
@@ -54,6 +54,12 @@ public sealed class EventReader
 
     /// <summary>The schema this reader was built for.</summary>
     public EventSchema Schema => _schema;
+
+    /// <summary>
+    /// Tests only: skip the flat fast path and read every event with the general <see cref="Utf8JsonReader"/> path,
+    /// so that the two can be compared on the same input.
+    /// </summary>
+    internal bool ForceGeneralPath { get; set; }
 
     /// <summary>
     /// Resets <paramref name="context"/> and reads <paramref name="json"/> into it. Returns false with
@@ -75,6 +81,19 @@ public sealed class EventReader
         if (!Utf8.IsValid(json))
         {
             return Fail(context, EventErrorCode.MalformedJson, RootName, "event is not valid UTF-8", 0);
+        }
+
+        // The common shape (a flat object of plain values) is scanned by hand; anything else, and every refusal,
+        // is read again from the start by the general path below, which alone decides errors.
+        if (!ForceGeneralPath && _options.MaxDepth >= 1)
+        {
+            if (TryReadFlat(json, context))
+            {
+                return true;
+            }
+
+            context.Reset();
+            context.TimestampMs = nowMs;
         }
 
         try
@@ -373,23 +392,14 @@ public sealed class EventReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SchemaField? FindField(ref Utf8JsonReader reader, out Reserved reserved)
     {
-        reserved = Reserved.None;
         if (reader.ValueIsEscaped || reader.HasValueSequence)
         {
             return FindEscapedField(ref reader, out reserved);
         }
 
-        var name = reader.ValueSpan;
-        if (name.Length == 2 && name.SequenceEqual(IdUtf8))
-        {
-            reserved = Reserved.Id;
-        }
-        else if (name.Length == 9 && name.SequenceEqual(TimestampUtf8))
-        {
-            reserved = Reserved.Timestamp;
-        }
-
-        return _table.Find(name);
+        var entry = _names.Find(reader.ValueSpan);
+        reserved = entry?.Reserved ?? Reserved.None;
+        return entry?.Field;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -404,78 +414,8 @@ public sealed class EventReader
         }
 
         var length = reader.CopyString(buffer);
-        var name = buffer[..length];
-        if (name.SequenceEqual(IdUtf8))
-        {
-            reserved = Reserved.Id;
-        }
-        else if (name.SequenceEqual(TimestampUtf8))
-        {
-            reserved = Reserved.Timestamp;
-        }
-
-        return _table.Find(name);
-    }
-
-    private enum Reserved : byte
-    {
-        None,
-        Id,
-        Timestamp,
-    }
-
-    /// <summary>Open-addressed table from UTF-8 property names to fields; sized to stay sparse.</summary>
-    private sealed class FieldTable
-    {
-        private readonly SchemaField?[] _slots;
-        private readonly ulong[] _hashes;
-        private readonly int _mask;
-
-        public FieldTable(IReadOnlyList<SchemaField> fields)
-        {
-            var size = 8;
-            while (size < fields.Count * 4)
-            {
-                size <<= 1;
-            }
-
-            _slots = new SchemaField?[size];
-            _hashes = new ulong[size];
-            _mask = size - 1;
-            foreach (var f in fields)
-            {
-                var h = StableHash.Hash64(f.Utf8Name);
-                var i = (int)h & _mask;
-                while (_slots[i] is not null)
-                {
-                    i = (i + 1) & _mask;
-                }
-
-                _slots[i] = f;
-                _hashes[i] = h;
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public SchemaField? Find(ReadOnlySpan<byte> name)
-        {
-            var h = StableHash.Hash64(name);
-            var i = (int)h & _mask;
-            while (true)
-            {
-                var f = _slots[i];
-                if (f is null)
-                {
-                    return null;
-                }
-
-                if (_hashes[i] == h && name.SequenceEqual(f.Utf8Name))
-                {
-                    return f;
-                }
-
-                i = (i + 1) & _mask;
-            }
-        }
+        var entry = _names.Find(buffer[..length]);
+        reserved = entry?.Reserved ?? Reserved.None;
+        return entry?.Field;
     }
 }

@@ -1,0 +1,115 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Jiangwanli.Engine.Schema;
+
+namespace Jiangwanli.Engine.Events;
+
+public sealed partial class EventReader
+{
+    private enum Reserved : byte
+    {
+        None,
+        Id,
+        Timestamp,
+    }
+
+    /// <summary>What a property name means to the reader: a schema field, a reserved name, or both.</summary>
+    private sealed class NameEntry(byte[] name, SchemaField? field, Reserved reserved)
+    {
+        public readonly byte[] Name = name;
+        public readonly SchemaField? Field = field;
+        public readonly Reserved Reserved = reserved;
+        public readonly ulong Head = NameTable.HeadOf(name);
+        public readonly ulong Tail = NameTable.TailOf(name);
+    }
+
+    /// <summary>
+    /// Property name → <see cref="NameEntry"/> without hashing the name: entries are grouped by length, and a name is
+    /// compared as two words (its first and last 8 bytes, or fewer for short names). For names of at most 16 bytes
+    /// the two words cover every byte, so equal length + equal words is an exact match; longer names are also
+    /// compared byte by byte. A pack has a handful of names per length, so this is one or two compares per property,
+    /// where xxHash64 of the name cost more than the whole lookup.
+    /// </summary>
+    private sealed class NameTable
+    {
+        private const int ExactWords = 16;
+
+        private readonly NameEntry[]?[] _byLength;
+
+        public NameTable(IReadOnlyList<SchemaField> fields)
+        {
+            var entries = new Dictionary<string, NameEntry>(StringComparer.Ordinal);
+            var max = TimestampUtf8.Length;
+            foreach (var f in fields)
+            {
+                var reserved = f.Name switch
+                {
+                    IdName => Reserved.Id,
+                    TimestampName => Reserved.Timestamp,
+                    _ => Reserved.None,
+                };
+                entries[f.Name] = new NameEntry(f.Utf8Name, f, reserved);
+                max = Math.Max(max, f.Utf8Name.Length);
+            }
+
+            entries.TryAdd(IdName, new NameEntry(IdUtf8.ToArray(), null, Reserved.Id));
+            entries.TryAdd(TimestampName, new NameEntry(TimestampUtf8.ToArray(), null, Reserved.Timestamp));
+
+            var lists = new List<NameEntry>?[max + 1];
+            foreach (var e in entries.Values)
+            {
+                (lists[e.Name.Length] ??= []).Add(e);
+            }
+
+            _byLength = new NameEntry[]?[max + 1];
+            for (var i = 0; i < lists.Length; i++)
+            {
+                _byLength[i] = lists[i]?.ToArray();
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public NameEntry? Find(ReadOnlySpan<byte> name)
+        {
+            var byLength = _byLength;
+            if ((uint)name.Length >= (uint)byLength.Length || byLength[name.Length] is not { } candidates)
+            {
+                return null;
+            }
+
+            var head = HeadOf(name);
+            var tail = TailOf(name);
+            foreach (var e in candidates)
+            {
+                if (e.Head == head && e.Tail == tail && (name.Length <= ExactWords || name.SequenceEqual(e.Name)))
+                {
+                    return e;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>The first 8 bytes (fewer, zero-extended, for a shorter name).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong HeadOf(ReadOnlySpan<byte> name) => name.Length switch
+        {
+            >= 8 => BinaryPrimitives.ReadUInt64LittleEndian(name),
+            >= 4 => BinaryPrimitives.ReadUInt32LittleEndian(name),
+            >= 2 => BinaryPrimitives.ReadUInt16LittleEndian(name),
+            1 => name[0],
+            _ => 0,
+        };
+
+        /// <summary>The last 8 bytes (fewer, zero-extended, for a shorter name); with the head and the length it fixes
+        /// a name of up to 16 bytes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ulong TailOf(ReadOnlySpan<byte> name) => name.Length switch
+        {
+            >= 8 => BinaryPrimitives.ReadUInt64LittleEndian(name[^8..]),
+            >= 4 => BinaryPrimitives.ReadUInt32LittleEndian(name[^4..]),
+            >= 2 => BinaryPrimitives.ReadUInt16LittleEndian(name[^2..]),
+            _ => 0,
+        };
+    }
+}
