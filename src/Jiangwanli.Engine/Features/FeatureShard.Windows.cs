@@ -114,10 +114,9 @@ internal sealed partial class FeatureShard
         }
         else if (bucket > head)
         {
-            Advance(ring, head, bucket, Identity(kind));
+            total = AdvanceValue(ring, head, bucket, kind, total);
             head = bucket;
             record[slot.Hot] = (ulong)bucket;
-            total = Fold(ring, kind);
         }
 
         if (bucket > head - n)
@@ -144,6 +143,32 @@ internal sealed partial class FeatureShard
         return total;
     }
 
+    /// <summary>
+    /// Slides a sum/min/max ring to <paramref name="bucket"/> and returns the new running aggregate, reading no more of
+    /// the ring than it must: a jump past the whole window empties it (no fold); an extreme survives the buckets that
+    /// leave unless one of them held it (only then a fold); a sum is refolded (subtracting would drift).
+    /// </summary>
+    private static double AdvanceValue(Span<double> ring, long head, long bucket, FeatureKind kind, double total)
+    {
+        var n = ring.Length;
+        var identity = Identity(kind);
+        if (bucket - head >= n)
+        {
+            ring.Fill(identity);
+            return identity;
+        }
+
+        var lost = false;
+        for (var b = head + 1; b <= bucket; b++)
+        {
+            ref var cleared = ref ring[(int)(b & (n - 1))];
+            lost |= cleared == total;
+            cleared = identity;
+        }
+
+        return kind == FeatureKind.Sum || lost ? Fold(ring, kind) : total;
+    }
+
     private static double Fold(ReadOnlySpan<double> ring, FeatureKind kind) => kind switch
     {
         FeatureKind.Sum => WindowMath.Sum(ring),
@@ -168,9 +193,10 @@ internal sealed partial class FeatureShard
         {
             Advance(sums, head, bucket, 0);
             Advance(counts, head, bucket, 0);
+            var emptied = bucket - head >= n;
             head = bucket;
-            sum = WindowMath.Sum(sums);
-            count = WindowMath.Sum(counts);
+            sum = emptied ? 0 : WindowMath.Sum(sums);
+            count = emptied ? 0 : WindowMath.Sum(counts);
         }
 
         if (bucket > head - n)
