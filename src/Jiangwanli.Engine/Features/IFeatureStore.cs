@@ -4,7 +4,7 @@ namespace Jiangwanli.Engine.Features;
 
 /// <summary>
 /// Where feature windows live: in process (InMemoryFeatureStore) or shared between nodes
-/// (the Redis-protocol store in Jiangwanli.Redis). Both give the same semantics.
+/// (a Redis-protocol store, as DESIGN.md plans; not built yet). Any implementation must give the same semantics.
 /// </summary>
 public interface IFeatureStore
 {

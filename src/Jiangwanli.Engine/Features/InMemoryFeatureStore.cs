@@ -189,8 +189,8 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 
     /// <summary>
     /// Starts the cache misses of every entity's record at once instead of one entity after another, and works out
-    /// each window's bucket on the way. Two rounds: the chain heads of all groups, then the records they point at —
-    /// their hot lines and the ring word each window will update. Without it each group costs a chain miss, a record
+    /// each window's bucket on the way. Three rounds: the chain heads of all groups; then the records they point at —
+    /// their hot lines and the ring word each window will update; then the first probe of each distinct set. Without it each group costs a chain miss, a record
     /// miss and a miss per ring in turn, serialized further by the stripe lock between groups; with it they overlap.
     /// Lock-free and racy by design: these are hints (see <see cref="Slab{T}.Prefetch"/>); the locked lookup that
     /// follows is the real one.
