@@ -8,6 +8,15 @@ namespace Jiangwanli.Runtime.Gc;
 /// </summary>
 public sealed class GcEventFeed : IDisposable
 {
+    /// <summary>
+    /// Serializes the creation and disposal of our listeners process-wide. Two <c>EventListener</c>s disposed at once
+    /// can deadlock inside the runtime: one holds the EventPipe dispatcher's lock and waits for the listeners' lock
+    /// (the provider callback of <c>EventPipeInternal.Enable</c>), the other holds the listeners' lock and waits for the
+    /// dispatcher's (<c>EventListener.Dispose</c> → <c>CallDisableEventsIfNecessary</c>). Seen as a test-run hang when two
+    /// in-process servers stopped together (hang dump, 2026-11-26); one at a time, the inversion cannot happen.
+    /// </summary>
+    private static readonly Lock s_lifecycle = new();
+
     private readonly GcEventListener? _listener;
     private readonly Lock _gate = new();
     private Action<GcRecord>[] _subscribers = [];
@@ -24,7 +33,11 @@ public sealed class GcEventFeed : IDisposable
     {
         if (listen)
         {
-            _listener = new GcEventListener();
+            lock (s_lifecycle)
+            {
+                _listener = new GcEventListener(); // enables its events while constructing
+            }
+
             _listener.Attach(Publish);
         }
     }
@@ -73,7 +86,16 @@ public sealed class GcEventFeed : IDisposable
     }
 
     /// <summary>Stops listening.</summary>
-    public void Dispose() => _listener?.Dispose();
+    public void Dispose()
+    {
+        if (_listener is { } listener)
+        {
+            lock (s_lifecycle)
+            {
+                listener.Dispose();
+            }
+        }
+    }
 
     private sealed class Subscription(GcEventFeed feed, Action<GcRecord> handler) : IDisposable
     {
