@@ -64,7 +64,8 @@ public sealed class AdmissionControlTests
     }
 
     private static AdmissionControl Create(int limit, Func<AdmissionLevel> level) => new(
-        new AdmissionOptions { MaxConcurrency = limit, MaxQueue = 4 },
+        // No dispatch-delay guard: it would probe this test process's pool (and leave a thread behind per instance).
+        new AdmissionOptions { MaxConcurrency = limit, MaxQueue = 4, MaxDispatchDelay = TimeSpan.Zero },
         level,
         new ManualTimeProvider(),
         meterFactory: null);
