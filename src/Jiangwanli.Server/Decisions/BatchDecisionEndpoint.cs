@@ -233,24 +233,9 @@ internal sealed class BatchDecisionEndpoint
             output.Write("]"u8);
             Responses.Write(http.Response, StatusCodes.Status200OK, MediaTypes.Json, output.WrittenSpan);
         }
-        catch (BadHttpRequestException e)
-        {
-            if (!http.Response.HasStarted)
-            {
-                RefuseWith(http, buffers, ProblemCatalog.ForStatus(e.StatusCode), e.Message);
-            }
-        }
-        catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is IOException or OperationCanceledException)
-        {
-            Log.RequestAborted(_logger, "/v1/decisions:batch");
-        }
         catch (Exception e)
         {
-            Log.UnhandledException(_logger, e, http.Request.Method, "/v1/decisions:batch");
-            if (!http.Response.HasStarted)
-            {
-                Responses.WriteProblem(http.Response, buffers, ProblemCatalog.Internal, "an unexpected error occurred; it has been logged");
-            }
+            RequestFailure.Handle(http, buffers, e, "/v1/decisions:batch", _logger, _metrics);
         }
         finally
         {

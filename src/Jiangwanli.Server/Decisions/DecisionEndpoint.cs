@@ -166,26 +166,9 @@ internal sealed class DecisionEndpoint
             _metrics.Decided(context, elapsed.TotalSeconds);
             Responses.Write(http.Response, StatusCodes.Status200OK, MediaTypes.Json, buffers.Output.WrittenSpan);
         }
-        catch (BadHttpRequestException e)
-        {
-            // Kestrel refused the body itself (bad chunked framing, its own size limit, a stalled upload).
-            var problem = ProblemCatalog.ForStatus(e.StatusCode);
-            if (!http.Response.HasStarted)
-            {
-                RefuseWith(http, buffers, problem, e.Message, "$", -1);
-            }
-        }
-        catch (Exception e) when (http.RequestAborted.IsCancellationRequested || e is IOException or OperationCanceledException)
-        {
-            Log.RequestAborted(_logger, "/v1/decisions");
-        }
         catch (Exception e)
         {
-            Log.UnhandledException(_logger, e, http.Request.Method, "/v1/decisions");
-            if (!http.Response.HasStarted)
-            {
-                Responses.WriteProblem(http.Response, buffers, ProblemCatalog.Internal, "an unexpected error occurred; it has been logged");
-            }
+            RequestFailure.Handle(http, buffers, e, "/v1/decisions", _logger, _metrics);
         }
         finally
         {
