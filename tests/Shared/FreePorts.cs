@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Jiangwanli.EndToEnd.Infrastructure;
+namespace Jiangwanli.Tests.Shared;
 
-/// <summary>Free loopback ports: bind port 0, read what the OS gave, release it.</summary>
+/// <summary>Free loopback ports: bind port 0, read what the OS gave, release it. Linked from tests/Shared.</summary>
 internal static class FreePorts
 {
     public static int Next()

@@ -1,11 +1,15 @@
-namespace Jiangwanli.Server.Tests.Infrastructure;
+namespace Jiangwanli.Tests.Shared;
 
-/// <summary>A fresh folder under the temp path, deleted on dispose.</summary>
+/// <summary>
+/// A fresh folder under the temp path, deleted on dispose. Compiled into the test projects that need it (linked from
+/// tests/Shared), named after the test assembly so leftovers say whose they are.
+/// </summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "jwl-server-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        var owner = typeof(TempDirectory).Assembly.GetName().Name;
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{owner}-{Guid.NewGuid().ToString("N")[..12]}");
         Directory.CreateDirectory(Path);
     }
 
