@@ -157,23 +157,26 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         var now = NowSeconds();
         var timestamp = context.TimestampMs;
         var groups = plan.Groups;
-        var buckets = plan.SlotCount <= MaxStackSlots ? stackalloc long[plan.SlotCount] : default;
-        if (!buckets.IsEmpty)
+        var onStack = plan.SlotCount <= MaxStackSlots;
+        var buckets = onStack ? stackalloc long[plan.SlotCount] : default;
+        var hashes = onStack ? stackalloc ulong[groups.Length] : default; // groups ≤ windows
+        if (onStack)
         {
-            Prefetch(groups, context, timestamp, buckets);
+            Prefetch(groups, context, timestamp, buckets, hashes);
         }
 
-        foreach (var group in groups)
+        for (var g = 0; g < groups.Length; g++)
         {
+            var group = groups[g];
             if (!context.Has(group.By))
             {
                 continue;
             }
 
             var entity = context.GetEntityKey(group.EntityIndex);
-            var hash = EntityHash(entity);
+            var hash = onStack ? hashes[g] : EntityHash(entity);
             var index = ShardOf(hash);
-            var mine = buckets.IsEmpty ? buckets : buckets.Slice(group.FirstSlot, group.Inputs.Length);
+            var mine = onStack ? buckets.Slice(group.FirstSlot, group.Inputs.Length) : buckets;
             ref var gate = ref _locks[index];
             gate.Enter();
             try
@@ -189,25 +192,29 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 
     /// <summary>
     /// Starts the cache misses of every entity's record at once instead of one entity after another, and works out
-    /// each window's bucket on the way. Three rounds: the chain heads of all groups; then the records they point at —
-    /// their hot lines and the ring word each window will update; then the first probe of each distinct set. Without it each group costs a chain miss, a record
-    /// miss and a miss per ring in turn, serialized further by the stripe lock between groups; with it they overlap.
+    /// each window's bucket and each entity's hash on the way (the locked pass reuses both). Three rounds: the chain
+    /// heads of all groups; then the records they point at — their hot lines and the ring word each window will
+    /// update; then the first probe of each distinct set. Without it each group costs a chain miss, a record miss and
+    /// a miss per ring in turn, serialized further by the stripe lock between groups; with it they overlap.
     /// Lock-free and racy by design: these are hints (see <see cref="Slab{T}.Prefetch"/>); the locked lookup that
     /// follows is the real one.
     /// </summary>
-    private void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets)
+    private void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets, Span<ulong> hashes)
     {
-        foreach (var group in groups)
+        for (var g = 0; g < groups.Length; g++)
         {
+            var group = groups[g];
             if (context.Has(group.By))
             {
-                var hash = EntityHash(context.GetEntityKey(group.EntityIndex));
+                var hash = hashes[g] = EntityHash(context.GetEntityKey(group.EntityIndex));
                 _shards[ShardOf(hash)].PeekPart(group.Table)?.PrefetchChain(hash);
             }
         }
 
-        foreach (var group in groups)
+        Span<int> heads = stackalloc int[groups.Length];
+        for (var g = 0; g < groups.Length; g++)
         {
+            var group = groups[g];
             var slots = group.Table.Slots;
             var mine = buckets.Slice(group.FirstSlot, slots.Length);
             for (var i = 0; i < slots.Length; i++)
@@ -215,14 +222,14 @@ public sealed class InMemoryFeatureStore : IFeatureStore
                 mine[i] = WindowLayout.BucketOf(timestamp, slots[i].BucketMs);
             }
 
+            heads[g] = -1;
             if (!context.Has(group.By))
             {
                 continue;
             }
 
-            var hash = EntityHash(context.GetEntityKey(group.EntityIndex));
-            var part = _shards[ShardOf(hash)].PeekPart(group.Table);
-            var id = part?.PeekHead(hash) ?? -1;
+            var part = _shards[ShardOf(hashes[g])].PeekPart(group.Table);
+            var id = heads[g] = part?.PeekHead(hashes[g]) ?? -1;
             if (id < 0)
             {
                 continue;
@@ -242,18 +249,17 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 
         // Third round: distinct sets live out of line; their first probe waits on the record's meta word, which the
         // round above is fetching for every group at once.
-        foreach (var group in groups)
+        for (var g = 0; g < groups.Length; g++)
         {
-            if (!group.HasDistinct || !context.Has(group.By))
+            var group = groups[g];
+            if (!group.HasDistinct || heads[g] < 0)
             {
                 continue;
             }
 
-            var hash = EntityHash(context.GetEntityKey(group.EntityIndex));
-            var shard = _shards[ShardOf(hash)];
+            var shard = _shards[ShardOf(hashes[g])];
             var part = shard.PeekPart(group.Table);
-            var id = part?.PeekHead(hash) ?? -1;
-            if (id < 0)
+            if (part is null)
             {
                 continue;
             }
@@ -264,7 +270,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
                 var input = group.Inputs[i];
                 if (input.Mode == InputMode.EntityKey && context.Has(input.Of!))
                 {
-                    shard.PrefetchDistinct(part!, id, slots[i], context.GetEntityKey(input.Of!.EntityIndex));
+                    shard.PrefetchDistinct(part, heads[g], slots[i], context.GetEntityKey(input.Of!.EntityIndex));
                 }
             }
         }
