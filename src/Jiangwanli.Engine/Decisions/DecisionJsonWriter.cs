@@ -129,7 +129,7 @@ public static class DecisionJsonWriter
         {
             if (context.HasFeature(i))
             {
-                w.WriteNumber(names[i], context.GetFeature(i));
+                WriteNumber(w, names[i], context.GetFeature(i));
             }
             else
             {
@@ -138,6 +138,25 @@ public static class DecisionJsonWriter
         }
 
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes a feature value. Most are whole numbers (counts, distinct counts, sums of whole amounts): those go
+    /// through the integer formatter, which under load cost a fifth of the shortest-round-trip double formatter
+    /// (<c>Number.FormatFloat</c> was 3 % of the server's CPU, written twice per decision). Below 10^15 both print the
+    /// same digits ("12", never "12.0" or "1.2E+1"), so the output does not change; -0 keeps the double path ("-0").
+    /// </summary>
+    internal static void WriteNumber(Utf8JsonWriter w, JsonEncodedText name, double value)
+    {
+        const double Exact = 1e15;
+        if (value > -Exact && value < Exact && value == Math.Truncate(value) && (value != 0 || !double.IsNegative(value)))
+        {
+            w.WriteNumber(name, (long)value);
+        }
+        else
+        {
+            w.WriteNumber(name, value);
+        }
     }
 
     private static Utf8JsonWriter Writer(DecisionContext context, IBufferWriter<byte> output)
