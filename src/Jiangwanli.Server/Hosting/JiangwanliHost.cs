@@ -447,10 +447,31 @@ internal sealed class JiangwanliHost : IAsyncDisposable
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(JiangwanliMetrics.MeterName)
             .AddMeter(Jiangwanli.Runtime.RuntimeMeter.Name)
-            .AddAspNetCoreInstrumentation()
+            .AddMeter(AspNetCoreMeters)
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
     }
+
+    /// <summary>
+    /// ASP.NET Core's own meters that are exported (<c>http.server.request.duration</c>, Kestrel connections,
+    /// routing, rate limiting, diagnostics).
+    /// </summary>
+    /// <remarks>
+    /// Listed here instead of OpenTelemetry's <c>AddAspNetCoreInstrumentation()</c>, which on ASP.NET Core 10 also
+    /// (a) listens to <c>Microsoft.AspNetCore.MemoryPool</c>, whose counters are updated on every block Kestrel rents
+    /// and returns — ~1 % of the server's CPU under load — and (b) puts an async middleware in front of every request
+    /// only to tag 5xx responses with <c>error.type</c>: an extra frame whose box is allocated whenever a decision
+    /// waits for the audit log. Our endpoints answer their own 500s, which carry <c>http.response.status_code</c>.
+    /// (perf profile under load, docs/benchmarks.md "HTTP path profile".)
+    /// </remarks>
+    internal static readonly string[] AspNetCoreMeters =
+    [
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.RateLimiting",
+        "Microsoft.AspNetCore.Diagnostics",
+    ];
 
     /// <summary>The engine's reader limits from the service's limits.</summary>
     public static EventReaderOptions ReaderOptions(LimitsOptions limits) => new()
