@@ -10,9 +10,10 @@ public enum AuditDurability
     Fsync = 0,
 
     /// <summary>
-    /// An append completes after its record is written to the operating system; the writer flushes every
-    /// <see cref="AuditLogOptions.FlushInterval"/>. A process crash loses nothing; a power loss or kernel crash may lose
-    /// up to one interval of acknowledged records.
+    /// An append completes after its record is written to the operating system; every
+    /// <see cref="AuditLogOptions.FlushInterval"/> a background thread flushes what was written (appends go on being
+    /// written meanwhile). A process crash loses nothing; a power loss or kernel crash may lose the acknowledged records
+    /// of up to one interval plus the duration of one flush. A flush that fails puts the log in the failed state.
     /// </summary>
     Batch = 1,
 

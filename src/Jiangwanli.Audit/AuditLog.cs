@@ -44,7 +44,7 @@ public sealed class AuditLog : IAsyncDisposable
         _maintainer = new SegmentMaintainer(context, _catalog);
         _queue = new AppendQueue(
             context.Options.QueueCapacityBytes, context.Options.QueueCapacityRecords, context.Options.QueueFullMode == AuditQueueFullMode.Reject);
-        _flusher = context.Options.Durability == AuditDurability.Fsync ? new BackgroundFlusher() : null;
+        _flusher = context.Options.Durability is AuditDurability.Fsync or AuditDurability.Batch ? new BackgroundFlusher() : null;
         _writer = new GroupCommitWriter(context, _queue, new SegmentWriter(context, _catalog, _maintainer, recovered, _flusher));
     }
 

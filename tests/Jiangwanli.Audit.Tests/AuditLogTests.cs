@@ -251,6 +251,32 @@ public class AuditLogTests
     }
 
     [Fact]
+    public async Task AppendAsync_BatchMode_AppendsAreWrittenWhileAPeriodicFlushWaitsForTheDevice()
+    {
+        using var dir = new TestDirectory();
+        using var gate = new ManualResetEventSlim(false);
+        var storage = new FaultyStorage { FlushGate = gate };
+        var options = Logs.Small(dir.Path);
+        options.Durability = AuditDurability.Batch;
+        options.FlushInterval = TimeSpan.FromMilliseconds(1);
+        var log = AuditLog.OpenOnStorage(options, null, null, storage);
+        await using (log)
+        {
+            Assert.Equal(AuditAppendStatus.Written, (await log.AppendAsync(Logs.Payload(0))).Status);
+            await Logs.WaitAsync(storage.FlushGateReached, "the periodic flush");
+
+            // The flush is stuck in the device; the writer must not be: these are written and acknowledged meanwhile.
+            var acks = await Logs.AppendManyAsync(log, 50, start: 1).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.All(acks, a => Assert.Equal(AuditAppendStatus.Written, a.Status));
+            Assert.Equal(0, storage.DataFlushes);
+            gate.Set();
+        }
+
+        Assert.True(storage.DataFlushes >= 1);
+        Assert.Equal(51, Logs.ReadAll(dir.Path).Count);
+    }
+
+    [Fact]
     public async Task AppendAsync_NoneMode_NeverFlushesUntilDispose()
     {
         using var dir = new TestDirectory();

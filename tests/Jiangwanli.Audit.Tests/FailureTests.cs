@@ -109,6 +109,35 @@ public class FailureTests
     }
 
     [Fact]
+    public async Task AppendAsync_BatchModeBackgroundFlushFails_FailsClosedThenResumes()
+    {
+        using var dir = new TestDirectory();
+        var storage = new FaultyStorage();
+        var observer = new RecordingObserver();
+        var options = Logs.Small(dir.Path);
+        options.Durability = AuditDurability.Batch;
+        options.FlushInterval = TimeSpan.FromMilliseconds(1);
+        await using (var log = AuditLog.OpenOnStorage(options, observer, null, storage))
+        {
+            storage.FlushFault = new IOException("injected fdatasync failure");
+
+            // Acknowledged as written (batch mode acks before the flush); the flush that follows fails in the background.
+            Assert.Equal(AuditAppendStatus.Written, (await log.AppendAsync("before the failure"u8)).Status);
+            await Logs.WaitAsync(observer.FailedSignal, "OnFailed");
+            Assert.Equal("flush", Assert.Single(observer.Failures).Operation);
+            Assert.Equal(AuditAppendStatus.Failed, (await log.AppendAsync("refused"u8)).Status);
+
+            storage.FlushFault = null;
+            await Logs.WaitAsync(observer.ResumedSignal, "OnResumed");
+            Assert.Equal(AuditAppendStatus.Written, (await log.AppendAsync("after"u8)).Status);
+        }
+
+        var records = Logs.ReadAll(dir.Path);
+        Assert.DoesNotContain(records, r => r.Payload == "refused");
+        Assert.Equal("after", records[^1].Payload);
+    }
+
+    [Fact]
     public async Task AppendAsync_FailOpen_AcceptsUnwrittenAndCounts()
     {
         using var dir = new TestDirectory();

@@ -120,6 +120,9 @@ internal sealed class FaultyStorage : ISegmentStorage
     /// <summary>Released when a record write reaches the write gate.</summary>
     public SemaphoreSlim WriteGateReached { get; } = new(0);
 
+    /// <summary>Released when a data flush reaches the flush gate.</summary>
+    public SemaphoreSlim FlushGateReached { get; } = new(0);
+
     public int RecordWrites => Volatile.Read(ref _recordWrites);
 
     public int DataFlushes => Volatile.Read(ref _dataFlushes);
@@ -190,6 +193,7 @@ internal sealed class FaultyStorage : ISegmentStorage
             {
                 if (owner.FlushGate is { } gate)
                 {
+                    owner.FlushGateReached.Release();
                     gate.Wait();
                 }
 

@@ -4,9 +4,12 @@ using Jiangwanli.Audit.Storage;
 namespace Jiangwanli.Audit.Writing;
 
 /// <summary>
-/// A helper thread that runs the group-commit flush so the writer thread can hash the same batch meanwhile: the
-/// frames on disk do not contain chain values, so the SHA-256 work (the writer's largest CPU cost) overlaps the
-/// fdatasync instead of adding to it. One flush at a time; <see cref="Start"/> and <see cref="Wait"/> alternate.
+/// A helper thread that runs flushes off the writer thread. In fsync mode it runs the group-commit flush so the
+/// writer can hash the same batch meanwhile: the frames on disk do not contain chain values, so the SHA-256 work (the
+/// writer's largest CPU cost) overlaps the fdatasync instead of adding to it. In batch mode it runs the periodic
+/// flush, so appends keep being written while it waits for the device (on the writer thread the flush stalled every
+/// append behind it: open-loop p99 28 ms with batch vs 11 ms with none, docs/benchmarks.md). One flush at a time;
+/// <see cref="Start"/> and <see cref="Wait"/> alternate.
 /// </summary>
 internal sealed class BackgroundFlusher : IDisposable
 {
@@ -34,6 +37,18 @@ internal sealed class BackgroundFlusher : IDisposable
             _done = false;
             _requested = true;
             Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>True when the flush started last has finished (or none was started).</summary>
+    public bool IsDone
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _done;
+            }
         }
     }
 

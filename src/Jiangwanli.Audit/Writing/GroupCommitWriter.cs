@@ -266,7 +266,7 @@ internal sealed class GroupCommitWriter
     {
         try
         {
-            _segments.FlushIfNeeded();
+            _segments.FlushInBackground();
             _lastFlush = now;
         }
         catch (Exception ex)

@@ -31,6 +31,7 @@ internal sealed class SegmentWriter : IDisposable
     private ChainHash _hash;
     private long _lastTimestamp;
     private bool _unflushed;
+    private bool _flushRunning;
     private bool _rollPending;
 
     public SegmentWriter(
@@ -53,8 +54,8 @@ internal sealed class SegmentWriter : IDisposable
     /// <summary>Sequence number the next record gets.</summary>
     public ulong NextSequence => _nextSequence;
 
-    /// <summary>Data written but not yet flushed (batch and none modes).</summary>
-    public bool HasUnflushedData => _unflushed;
+    /// <summary>Data written but not yet flushed (batch and none modes), or a background flush not yet collected.</summary>
+    public bool HasUnflushedData => _unflushed || _flushRunning;
 
     /// <summary>Stopwatch ticks spent writing during the last <see cref="Write"/>.</summary>
     public long WriteTicks { get; private set; }
@@ -138,6 +139,7 @@ internal sealed class SegmentWriter : IDisposable
             var hash = _hash;
             if (flush)
             {
+                WaitForBackgroundFlush();
                 Stage = "flush";
                 if (_flusher is not null && index == count)
                 {
@@ -165,7 +167,7 @@ internal sealed class SegmentWriter : IDisposable
                 HashFrames(ref hash, chunk);
             }
 
-            // Commit.
+            // Commit. (Data written while a background flush runs is not covered by it: it stays unflushed.)
             _unflushed = !flush;
             _writeOffset = position;
             _dirtyEnd = position;
@@ -178,9 +180,42 @@ internal sealed class SegmentWriter : IDisposable
         }
     }
 
-    /// <summary>Flushes written data if any is unflushed.</summary>
+    /// <summary>
+    /// Batch mode's periodic flush: collects the previous background flush (rethrowing its error) and, when data is
+    /// unflushed and no flush is running, starts flushing it on the background flusher; the writer goes on writing
+    /// meanwhile. Without a flusher, flushes on this thread.
+    /// </summary>
+    public void FlushInBackground()
+    {
+        if (_flusher is null)
+        {
+            FlushIfNeeded();
+            return;
+        }
+
+        if (_flushRunning)
+        {
+            if (!_flusher.IsDone)
+            {
+                return;
+            }
+
+            WaitForBackgroundFlush();
+        }
+
+        if (_unflushed)
+        {
+            Stage = "flush";
+            _flusher.Start(_file);
+            _flushRunning = true;
+            _unflushed = false;
+        }
+    }
+
+    /// <summary>Flushes written data if any is unflushed (after waiting for a background flush).</summary>
     public void FlushIfNeeded()
     {
+        WaitForBackgroundFlush();
         if (_unflushed)
         {
             Stage = "flush";
@@ -197,6 +232,16 @@ internal sealed class SegmentWriter : IDisposable
     public void Repair(long timestamp)
     {
         Stage = "repair";
+        try
+        {
+            WaitForBackgroundFlush();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The flush below covers the same data again and throws if the device still fails.
+        }
+
+        Stage = "repair";
         if (_dirtyEnd > _writeOffset)
         {
             SegmentPreparation.Zero(_file, _writeOffset, Math.Min(_dirtyEnd, _capacity));
@@ -209,6 +254,31 @@ internal sealed class SegmentWriter : IDisposable
         if (_rollPending)
         {
             Roll(timestamp);
+        }
+    }
+
+    /// <summary>
+    /// Waits for a running background flush and counts it. On its error the data it covered counts as unflushed
+    /// again (a later flush or the repair covers it) and the error is rethrown with <see cref="Stage"/> "flush".
+    /// </summary>
+    private void WaitForBackgroundFlush()
+    {
+        if (!_flushRunning)
+        {
+            return;
+        }
+
+        _flushRunning = false;
+        try
+        {
+            _flusher!.Wait();
+            Flushes++;
+        }
+        catch
+        {
+            Stage = "flush";
+            _unflushed = true;
+            throw;
         }
     }
 
