@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Server CPU per decision over HTTP, two builds side by side: the steadier figure behind the throughput ratio.
+# Throughput ratios on this shared 2-core box swing ±25% between runs (the bare endpoint's own rate moves 45-60k/s);
+# the server's CPU time per request at a fixed open-loop rate moves far less. Each round starts one `jwl serve` per
+# build (batch durability, default pack, temp data folder), warms it up, then drives RATE requests/s for SECONDS and
+# reads the server's utime+stime from /proc before and after: CPU µs per answered request.
+#
+#   bench/http/ab-server-cpu.sh A_ART B_ART [ROUNDS=3] [RATE=10000] [SECONDS=20]
+#   A_ART/B_ART: --artifacts-path folders of two Release builds of src/Jiangwanli.Cli
+#   env: BENCH_LOCK=/work/bench.lock (each round's measurement under flock), DURABILITY=batch|fsync|none, SERVER_ENV="K=V ..."
+set -euo pipefail
+if [ "${1:-}" != "--one" ]; then
+  A=$1; B=$2; N=${3:-3}; export RATE=${4:-10000} SEC=${5:-20}
+fi
+PORT=${PORT:-18380}; MPORT=${MPORT:-19391}
+DURABILITY=${DURABILITY:-batch}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HZ=$(getconf CLK_TCK)
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count"
+  local art=$1 data spid before after answered
+  local jwl=(dotnet "$art/bin/Jiangwanli.Cli/release/jwl.dll")
+  data=$(mktemp -d /tmp/jwl-abcpu.XXXXXX)
+  # shellcheck disable=SC2086
+  env ${SERVER_ENV:-} "${jwl[@]}" serve --pack "$ROOT/rules/default.yaml" --data "$data/data" --urls "http://127.0.0.1:$PORT" \
+    --management-urls "http://127.0.0.1:$MPORT" --durability "$DURABILITY" >"$data/server.log" 2>&1 &
+  spid=$!
+  for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$MPORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
+  "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" --rate "$RATE" -c 64 --duration 8s --warmup 2s --json >/dev/null # warm-up (JIT tiers, pools)
+  before=$(cpu_ticks "$spid")
+  "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --server-pid "$spid" --rate "$RATE" -c 64 \
+    --duration "${SEC}s" --warmup 0s --json >"$data/run.json"
+  after=$(cpu_ticks "$spid")
+  answered=$(jq '[.status[]] | add' "$data/run.json")
+  kill -TERM "$spid"; wait "$spid" 2>/dev/null || true
+  jq -r --argjson t "$((after - before))" --argjson hz "$HZ" --argjson n "$answered" \
+    '"\($t / $hz * 1000000 / $n | . * 10 | round / 10) \(.latency_us.p50) \(.latency_us.p99) \(.server.gc_count)"' "$data/run.json"
+  rm -rf "$data"
+}
+
+if [ "${1:-}" = "--one" ]; then one "$2"; exit; fi
+
+for i in $(seq 1 "$N"); do
+  for x in A B; do
+    art=$A; [ "$x" = B ] && art=$B
+    if [ -n "${BENCH_LOCK:-}" ]; then r=$(flock "$BENCH_LOCK" "$0" --one "$art"); else r=$(one "$art"); fi
+    echo "$x $r" | tee -a /dev/stderr >/dev/null
+    echo "$x $r"
+  done
+done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4 }
+  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s\n", k, cpu[k], p99[k] }' | sort
