@@ -114,7 +114,13 @@ public sealed class AuditLog : IAsyncDisposable
 
         var op = AppendOperation.Rent();
         var token = op.Version;
-        var result = _queue.Enqueue(op, payload);
+
+        // Batch/none modes write on this thread when no one else is writing (then the ValueTask is already complete).
+        if (!_writer.TryAppendInline(op, payload, out var result))
+        {
+            result = _queue.Enqueue(op, payload);
+        }
+
         if (result == EnqueueResult.Queued)
         {
             return new ValueTask<AuditAck>(op, token);

@@ -20,7 +20,10 @@ public interface IAuditObserver
     {
     }
 
-    /// <summary>A batch was written (and flushed in fsync mode). Called on the writer thread once per batch.</summary>
+    /// <summary>
+    /// A batch was written (and flushed in fsync mode). Called once per batch, one call at a time, on the thread that
+    /// wrote it: the writer thread, or in batch and none modes possibly an appending thread.
+    /// </summary>
     void OnBatchWritten(in AuditBatchInfo batch)
     {
     }

@@ -32,6 +32,7 @@ internal sealed class AppendQueue
     private AppendOperation? _waitHead;
     private AppendOperation? _waitTail;
     private bool _writerWaiting;
+    private bool _wakeRequested;
     private bool _closed;
     private int _depth;
 
@@ -45,8 +46,11 @@ internal sealed class AppendQueue
     /// <summary>Records currently queued (approximate; for statistics).</summary>
     public int Depth => Volatile.Read(ref _depth);
 
-    /// <summary>Queues a copy of <paramref name="payload"/> for <paramref name="op"/>.</summary>
-    public EnqueueResult Enqueue(AppendOperation op, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Queues a copy of <paramref name="payload"/> for <paramref name="op"/>, waking the writer thread unless
+    /// <paramref name="wakeWriter"/> is false (the caller is about to take the batch itself, as the writer).
+    /// </summary>
+    public EnqueueResult Enqueue(AppendOperation op, ReadOnlySpan<byte> payload, bool wakeWriter = true)
     {
         lock (_lock)
         {
@@ -58,7 +62,7 @@ internal sealed class AppendQueue
             if (_waitHead is null && _open.TryAdd(op, payload))
             {
                 _depth++;
-                if (_writerWaiting)
+                if (wakeWriter && _writerWaiting)
                 {
                     Monitor.Pulse(_lock);
                 }
@@ -71,20 +75,32 @@ internal sealed class AppendQueue
     }
 
     /// <summary>
-    /// Waits up to <paramref name="timeoutMilliseconds"/> for queued records and takes them. Returns null on timeout,
-    /// or when the queue is closed and empty (<paramref name="drained"/> is then true).
+    /// Writer thread: waits up to <paramref name="timeoutMilliseconds"/> until something is queued, the queue is
+    /// closed, or <see cref="Wake"/> was called (also before this call: a wake is never lost).
     /// </summary>
-    public PendingBatch? Take(int timeoutMilliseconds, out bool drained)
+    public void WaitForWork(int timeoutMilliseconds)
     {
         lock (_lock)
         {
-            if (_open.Count == 0 && _waitHead is null && !_closed && timeoutMilliseconds != 0)
+            if (_open.Count == 0 && _waitHead is null && !_closed && !_wakeRequested && timeoutMilliseconds != 0)
             {
                 _writerWaiting = true;
                 Monitor.Wait(_lock, timeoutMilliseconds);
                 _writerWaiting = false;
             }
 
+            _wakeRequested = false;
+        }
+    }
+
+    /// <summary>
+    /// Takes everything queued, without waiting. Returns null when nothing is queued (<paramref name="drained"/> is
+    /// then true if the queue is closed). Only the holder of the writer role calls it.
+    /// </summary>
+    public PendingBatch? Take(out bool drained)
+    {
+        lock (_lock)
+        {
             if (_open.Count == 0 && _waitHead is null)
             {
                 drained = _closed;
@@ -111,11 +127,12 @@ internal sealed class AppendQueue
         }
     }
 
-    /// <summary>Wakes the writer if it waits (e.g. to close).</summary>
+    /// <summary>Wakes the writer thread, or makes its next <see cref="WaitForWork"/> return at once.</summary>
     public void Wake()
     {
         lock (_lock)
         {
+            _wakeRequested = true;
             Monitor.Pulse(_lock);
         }
     }
