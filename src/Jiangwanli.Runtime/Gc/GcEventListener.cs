@@ -10,13 +10,16 @@ namespace Jiangwanli.Runtime.Gc;
 /// <remarks>
 /// Event order per GC, as the runtime fires them:
 /// <code>
-///  blocking:   SuspendEEBegin → GCStart(n) → GCEnd(n) → GCHeapStats → RestartEEEnd        emit at RestartEEEnd
+///  blocking:   SuspendEEBegin → SuspendEEEnd → GCStart(n) → GCEnd(n) → GCHeapStats → RestartEEEnd   emit at RestartEEEnd
 ///  background: SuspendEEBegin → GCStart(n, bgc) → RestartEEEnd    (pause 1)
 ///              … concurrent mark, maybe foreground GCs (n+1, …) with their own pauses …
 ///              SuspendEEBegin → RestartEEEnd                     (pause 2, credited to n)
 ///              GCEnd(n) → GCHeapStats                             emit at GCHeapStats
 /// </code>
-/// A pause belongs to the GC that started during it, else to the background GC in flight.
+/// A pause belongs to the GC that started during it, else to the background GC in flight. Its first part,
+/// SuspendEEBegin → SuspendEEEnd, is the time it took to stop every managed thread at a safe point
+/// (<see cref="GcRecord.Suspension"/>): on a machine whose cores are all busy a thread the OS has descheduled cannot
+/// reach one until it runs again, so a large share here points at the machine, not at the GC's own work.
 /// Events arrive on the runtime's dispatch thread, one at a time, shortly after the fact; the
 /// sizes are taken from <see cref="GC.GetGCMemoryInfo(GCKind)"/> when its index still matches.
 /// </remarks>
@@ -29,6 +32,7 @@ internal sealed class GcEventListener : EventListener
     private const int GCEnd = 2;
     private const int GCRestartEEEnd = 3;
     private const int GCHeapStats = 4;
+    private const int GCSuspendEEEnd = 8;
     private const int GCSuspendEEBegin = 9;
 
     private const uint SuspendForGC = 1;
@@ -37,6 +41,7 @@ internal sealed class GcEventListener : EventListener
     private Action<GcRecord>? _sink;
     private bool _suspended;
     private DateTime _suspendStart;
+    private TimeSpan _suspension;
     private PendingGc? _startedDuringSuspend;
     private PendingGc? _background;
     private PendingGc? _lastEnded;
@@ -67,7 +72,16 @@ internal sealed class GcEventListener : EventListener
                 {
                     _suspended = true;
                     _suspendStart = eventData.TimeStamp;
+                    _suspension = TimeSpan.Zero;
                     _startedDuringSuspend = null;
+                }
+
+                break;
+
+            case GCSuspendEEEnd:
+                if (_suspended)
+                {
+                    _suspension = eventData.TimeStamp - _suspendStart;
                 }
 
                 break;
@@ -132,6 +146,7 @@ internal sealed class GcEventListener : EventListener
                     if (owner is not null)
                     {
                         owner.Pause += eventData.TimeStamp - _suspendStart;
+                        owner.Suspension += _suspension;
                         if (owner.HasHeapStats)
                         {
                             Complete(owner, sink);
@@ -166,6 +181,7 @@ internal sealed class GcEventListener : EventListener
             Kind = gc.Kind,
             StartedAt = new DateTimeOffset(DateTime.SpecifyKind(gc.StartedAt, DateTimeKind.Utc)),
             Pause = gc.Pause,
+            Suspension = gc.Suspension,
             HeapBeforeBytes = -1,
             HeapAfterBytes = gc.HeapAfter,
             PromotedBytes = -1,
@@ -266,6 +282,7 @@ internal sealed class GcEventListener : EventListener
         public GcKind Kind;
         public DateTime StartedAt;
         public TimeSpan Pause;
+        public TimeSpan Suspension;
         public long HeapAfter;
         public bool HasHeapStats;
         public bool Ended;

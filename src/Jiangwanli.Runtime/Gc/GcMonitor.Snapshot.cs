@@ -67,6 +67,7 @@ public sealed partial class GcMonitor
             writer.WriteString("kind", r.Kind.ToString().ToLowerInvariant());
             writer.WriteString("startedAt", r.StartedAt);
             writer.WriteNumber("pauseMs", Math.Round(r.Pause.TotalMilliseconds, 3));
+            writer.WriteNumber("suspendMs", Math.Round(r.Suspension.TotalMilliseconds, 3));
             writer.WriteNumber("heapBeforeBytes", r.HeapBeforeBytes);
             writer.WriteNumber("heapAfterBytes", r.HeapAfterBytes);
             writer.WriteEndObject();

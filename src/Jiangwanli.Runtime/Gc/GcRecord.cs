@@ -87,6 +87,12 @@ public readonly record struct GcRecord
     /// <summary>Total time managed threads were suspended for this GC (both pauses of a background GC).</summary>
     public TimeSpan Pause { get; init; }
 
+    /// <summary>
+    /// The part of <see cref="Pause"/> spent stopping the managed threads (suspension begin to end, summed over the
+    /// GC's pauses); the rest is the GC's own work and the restart. Zero when the listener did not see it.
+    /// </summary>
+    public TimeSpan Suspension { get; init; }
+
     /// <summary>GC heap size before the GC, or -1.</summary>
     public long HeapBeforeBytes { get; init; }
 

@@ -8,7 +8,7 @@ namespace Jiangwanli.Runtime.Gc;
 /// (standard error by default). Enabled with <c>JWL_GCTRACE=1</c> or by configuration. Line format
 /// (documented in docs/runtime.md):
 /// <code>
-/// gc 42 @12.345s gen1 AllocSmall blocking compacted: pause 0.842 ms, heap 48.21 -> 12.07 MB, promoted 3.20 MB, committed 64.00 MB, limit 1024.00 MB, 0.31% paused
+/// gc 42 @12.345s gen1 AllocSmall blocking compacted: pause 0.842 ms (suspend 0.051), heap 48.21 -> 12.07 MB, promoted 3.20 MB, committed 64.00 MB, limit 1024.00 MB, 0.31% paused
 /// </code>
 /// </summary>
 public sealed class GcTrace : IDisposable
@@ -65,7 +65,7 @@ public sealed class GcTrace : IDisposable
         return string.Create(
             c,
             $"gc {record.Index} @{Math.Max(0, since):0.000}s gen{record.Generation} {record.Reason} {kind}{(record.Compacted ? " compacted" : string.Empty)}: "
-            + $"pause {record.Pause.TotalMilliseconds:0.000} ms, heap {Mb(record.HeapBeforeBytes)} -> {Mb(record.HeapAfterBytes)} MB, "
+            + $"pause {record.Pause.TotalMilliseconds:0.000} ms (suspend {record.Suspension.TotalMilliseconds:0.000}), heap {Mb(record.HeapBeforeBytes)} -> {Mb(record.HeapAfterBytes)} MB, "
             + $"promoted {Mb(record.PromotedBytes)} MB, committed {Mb(record.CommittedBytes)} MB, limit {Mb(record.LimitBytes)} MB, "
             + $"{(record.PauseTimePercentage < 0 ? "?" : record.PauseTimePercentage.ToString("0.00", c))}% paused");
     }

@@ -37,6 +37,7 @@ public sealed class GcTraceTests
         Assert.Equal(collected, record.Generation);
         Assert.Equal(GcKind.Blocking, record.Kind);
         Assert.True(record.Pause > TimeSpan.Zero);
+        Assert.True(record.Suspension > TimeSpan.Zero, "the suspension part of the pause (SuspendEEBegin -> SuspendEEEnd)");
         Assert.True(record.HeapAfterBytes > 0);
         Assert.True(record.LimitBytes > 0);
 
@@ -46,7 +47,7 @@ public sealed class GcTraceTests
             .ToList();
         var line = Assert.Single(lines);
         Assert.Contains($" gen{collected} Induced blocking", line, StringComparison.Ordinal);
-        Assert.Matches(@"pause \d+\.\d{3} ms, heap (\d+\.\d{2}|\?) -> \d+\.\d{2} MB, ", line);
+        Assert.Matches(@"pause \d+\.\d{3} ms \(suspend \d+\.\d{3}\), heap (\d+\.\d{2}|\?) -> \d+\.\d{2} MB, ", line);
         Assert.Contains(" limit ", line, StringComparison.Ordinal);
     }
 
@@ -62,6 +63,7 @@ public sealed class GcTraceTests
             Compacted = true,
             StartedAt = DateTimeOffset.UnixEpoch, // before the process started: clamps to @0.000s
             Pause = TimeSpan.FromMicroseconds(842),
+            Suspension = TimeSpan.FromMicroseconds(51),
             HeapBeforeBytes = 48L * 1024 * 1024,
             HeapAfterBytes = 12L * 1024 * 1024,
             PromotedBytes = 3L * 1024 * 1024,
@@ -72,7 +74,7 @@ public sealed class GcTraceTests
         };
 
         Assert.Equal(
-            "gc 42 @0.000s gen1 AllocSmall blocking compacted: pause 0.842 ms, heap 48.00 -> 12.00 MB, promoted 3.00 MB, committed 64.00 MB, limit 1024.00 MB, 0.31% paused",
+            "gc 42 @0.000s gen1 AllocSmall blocking compacted: pause 0.842 ms (suspend 0.051), heap 48.00 -> 12.00 MB, promoted 3.00 MB, committed 64.00 MB, limit 1024.00 MB, 0.31% paused",
             GcTrace.Format(record));
     }
 
@@ -96,7 +98,7 @@ public sealed class GcTraceTests
         };
 
         Assert.Equal(
-            "gc 7 @0.000s gen2 Induced background: pause 1.500 ms, heap ? -> 1.00 MB, promoted ? MB, committed ? MB, limit ? MB, ?% paused",
+            "gc 7 @0.000s gen2 Induced background: pause 1.500 ms (suspend 0.000), heap ? -> 1.00 MB, promoted ? MB, committed ? MB, limit ? MB, ?% paused",
             GcTrace.Format(record));
     }
 
