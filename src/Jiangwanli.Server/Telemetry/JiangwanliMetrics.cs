@@ -23,7 +23,7 @@ internal sealed class JiangwanliMetrics
         0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
     ];
 
-    private readonly Counter<long> _decisions;
+    private readonly StripedCounter[] _outcomeCounts = [new(), new(), new()]; // decisions by outcome (index: Decision)
     private readonly Counter<long> _ruleHits;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _latency;
@@ -32,7 +32,9 @@ internal sealed class JiangwanliMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _decisions = meter.CreateCounter<long>("jiangwanli.decisions", "{decision}", "Decisions made, by outcome.");
+        // Observable: read from striped per-outcome counters at collection time instead of an OpenTelemetry update
+        // per decision (that update, a tag-set lookup and an aggregator lock, was ~0.5 % of the server's CPU).
+        meter.CreateObservableCounter("jiangwanli.decisions", ObserveDecisions, "{decision}", "Decisions made, by outcome.");
         _ruleHits = meter.CreateCounter<long>("jiangwanli.rule.hits", "{hit}", "Rules that matched, by rule id.");
         _rejected = meter.CreateCounter<long>("jiangwanli.events.rejected", "{event}", "Events refused before a decision, by reason.");
         _latency = meter.CreateHistogram(
@@ -44,18 +46,22 @@ internal sealed class JiangwanliMetrics
     }
 
     /// <summary>Decisions made since start (the memory governor reads it as the request rate).</summary>
-    public StripedCounter DecisionCount { get; } = new();
+    public long DecisionCount()
+    {
+        long total = 0;
+        foreach (var counter in _outcomeCounts)
+        {
+            total += counter.Read();
+        }
+
+        return total;
+    }
 
     /// <summary>Counts a decision, its matched rules and its latency.</summary>
     public void Decided(DecisionContext context, double seconds)
     {
-        DecisionCount.Increment();
+        _outcomeCounts[(int)context.Decision].Increment();
         var outcome = s_outcomes[(int)context.Decision];
-        if (_decisions.Enabled)
-        {
-            _decisions.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
-        }
-
         if (_latency.Enabled)
         {
             _latency.Record(seconds, new KeyValuePair<string, object?>("outcome", outcome));
@@ -78,6 +84,14 @@ internal sealed class JiangwanliMetrics
         if (_rejected.Enabled)
         {
             _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDecisions()
+    {
+        for (var i = 0; i < _outcomeCounts.Length; i++)
+        {
+            yield return new Measurement<long>(_outcomeCounts[i].Read(), new KeyValuePair<string, object?>("outcome", s_outcomes[i]));
         }
     }
 

@@ -13,8 +13,9 @@ namespace Jiangwanli.Server.Tests.Admission;
 
 /// <summary>
 /// Admission counts CPU work, not the wait for the disk: a request whose audit record is waiting for the log holds no
-/// admission slot. Deterministic: the log's writer thread is parked inside <see cref="IAuditObserver.OnBatchWritten"/>
-/// of a first (gate) batch, so every later append stays queued, uncompleted, until the test opens the gate.
+/// admission slot. Deterministic: the log's writer role is parked inside <see cref="IAuditObserver.OnBatchWritten"/>
+/// of a first (gate) batch — on the thread that wrote it, which in batch mode is the appending thread — so every later
+/// append stays queued, uncompleted, until the test opens the gate.
 /// </summary>
 public sealed class SlotReleaseTests : IAsyncLifetime
 {
@@ -28,6 +29,7 @@ public sealed class SlotReleaseTests : IAsyncLifetime
     private readonly GateObserver _gate = new();
     private InProcessServer _server = null!;
     private AuditLog _audit = null!;
+    private Task<AuditAck>? _gateAppend;
     private AdmissionControl _admission = null!;
     private DecisionEndpoint _single = null!;
     private BatchDecisionEndpoint _batch = null!;
@@ -51,6 +53,11 @@ public sealed class SlotReleaseTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _gate.Open();
+        if (_gateAppend is not null)
+        {
+            Assert.True((await _gateAppend).IsAccepted);
+        }
+
         await _audit.DisposeAsync();
         await _server.DisposeAsync();
         _folder.Dispose();
@@ -127,27 +134,32 @@ public sealed class SlotReleaseTests : IAsyncLifetime
         Assert.Equal(0, _admission.Limiter.InFlight);
     }
 
-    /// <summary>Appends a gate record and waits until the writer thread is parked in the observer after writing it.</summary>
+    /// <summary>
+    /// Appends a gate record from another thread and waits until whoever wrote it (that thread, holding the writer
+    /// role, or the writer thread) is parked in the observer after writing it.
+    /// </summary>
     private async Task ParkTheWriterAsync()
     {
-        var gate = await _audit.AppendAsync("gate"u8);
-        Assert.True(gate.IsAccepted);
-        Assert.True(_gate.Parked.Wait(TimeSpan.FromSeconds(30)), "the writer never reported its batch");
+        _gate.Arm();
+        _gateAppend = Task.Run(async () => await _audit.AppendAsync("gate"u8));
+        Assert.True(await Task.Run(() => _gate.Parked.Wait(TimeSpan.FromSeconds(30))), "the writer never reported its batch");
     }
 
-    /// <summary>Parks the writer thread in its first batch report until <see cref="Open"/>.</summary>
+    /// <summary>Once armed, parks the writer in its next batch report until <see cref="Open"/>.</summary>
     private sealed class GateObserver : IAuditObserver
     {
         private readonly ManualResetEventSlim _open = new(false);
-        private int _batches;
+        private int _armed;
 
         public ManualResetEventSlim Parked { get; } = new(false);
+
+        public void Arm() => Volatile.Write(ref _armed, 1);
 
         public void Open() => _open.Set();
 
         public void OnBatchWritten(in AuditBatchInfo batch)
         {
-            if (Interlocked.Increment(ref _batches) == 1)
+            if (Interlocked.Exchange(ref _armed, 0) == 1)
             {
                 Parked.Set();
 
