@@ -1,10 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
 using Jiangwanli.Engine.Decisions;
 
 namespace Jiangwanli.Benchmarks.Engine;
 
 /// <summary>
-/// <c>--decide-cpu [--seconds S] [--rounds R] [--stage read|features|decide|hot]</c>: the decision benchmark's workload timed by the process's CPU time as
+/// <c>--decide-cpu [--seconds S] [--rounds R] [--stage read|features|decide|hot] [--hot-events N]</c>: the decision benchmark's workload timed by the process's CPU time as
 /// well as by the wall clock, per stage (read; read + features; whole decision; the hot-key floor).
 /// </summary>
 /// <remarks>
@@ -22,8 +23,15 @@ internal static class DecisionCpuMeasurement
             return false;
         }
 
+        if (args.Contains("--ab"))
+        {
+            exitCode = DecisionAbMeasurement.Run(args);
+            return true;
+        }
+
         var seconds = Option(args, "--seconds", 5);
         var rounds = Option(args, "--rounds", 3);
+        var hotEvents = Option(args, "--hot-events", 1_024);
         var engine = BenchPacks.Engine(BenchPacks.Default());
         var events = BenchPacks.Events(200_000);
         foreach (var e in events)
@@ -53,11 +61,51 @@ internal static class DecisionCpuMeasurement
 
             if (only is null or "hot")
             {
-                Run("decide, 1,024 hot events", seconds, events.AsSpan(0, 1_024).ToArray(), (ctx, e) => engine.Decide(e, ctx), engine);
+                Run($"decide, {hotEvents:N0} hot events", seconds, events.AsSpan(0, hotEvents).ToArray(), (ctx, e) => engine.Decide(e, ctx), engine);
             }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The engine and workload of one stage, warmed up like <see cref="TryRun"/>'s; each call of the result runs that
+    /// many operations, continuing through the events (see <see cref="DecisionAbMeasurement"/>).
+    /// </summary>
+    internal static Action<long> CreateLoop(string stage)
+    {
+        var engine = BenchPacks.Engine(BenchPacks.Default());
+        var events = BenchPacks.Events(200_000);
+        foreach (var e in events)
+        {
+            Decide(engine, e);
+        }
+
+        Func<Jiangwanli.Engine.Events.DecisionContext, byte[], bool> step = stage switch
+        {
+            "read" => (ctx, e) => ctx.Reader.TryRead(e, ctx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
+            "features" => (ctx, e) => engine.ObserveOnly(e, ctx),
+            "decide" => (ctx, e) => engine.Decide(e, ctx),
+            _ when stage.StartsWith("hot", StringComparison.Ordinal) => (ctx, e) => engine.Decide(e, ctx),
+            _ => throw new ArgumentException($"unknown stage {stage}", nameof(stage)),
+        };
+        if (stage.StartsWith("hot", StringComparison.Ordinal))
+        {
+            // "hot" cycles over the first 1,024 events (keys mostly cache-warm); "hot16" over 16 (all in cache: compute only).
+            var count = stage.Length > 3 ? int.Parse(stage.AsSpan(3), CultureInfo.InvariantCulture) : 1_024;
+            events = events.AsSpan(0, count).ToArray();
+        }
+
+        var context = engine.Rent();
+        var next = 0;
+        return ops =>
+        {
+            for (var i = 0L; i < ops; i++)
+            {
+                step(context, events[next]);
+                next = next + 1 == events.Length ? 0 : next + 1;
+            }
+        };
     }
 
     private static void Run(string stage, double seconds, byte[][] events, Func<Jiangwanli.Engine.Events.DecisionContext, byte[], bool> step, DecisionEngine engine)

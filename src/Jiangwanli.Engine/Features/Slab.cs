@@ -13,10 +13,11 @@ namespace Jiangwanli.Engine.Features;
 /// must trace. Not thread-safe; the owning shard's lock protects it.
 /// </summary>
 /// <remarks>
-/// Chunks are allocated pinned (on the pinned object heap) and addressed through their base pointers, so reaching a
-/// block never reads the chunk array's header: with managed array access, the bounds and null checks load the header
-/// line of a 16 KiB chunk — for a cold record, a cache miss of its own before the record's, measured as the largest
-/// single stall of a decision. The pinned chunks live as long as the slab (the managed references keep them).
+/// Chunks are native memory from <see cref="ChunkArena"/> (huge pages where the kernel allows; larger chunks are pinned
+/// arrays) addressed through their base pointers, so reaching a block never reads a chunk array's header: with managed
+/// array access, the bounds and null checks load the header line of a 16 KiB chunk — for a cold record, a cache miss of
+/// its own before the record's, measured as the largest single stall of a decision. Arena chunks go back to the arena
+/// when the slab is finalized; pinned ones live as long as the slab (the managed references keep them).
 /// </remarks>
 internal sealed class Slab<T>
     where T : unmanaged
@@ -38,6 +39,18 @@ internal sealed class Slab<T>
         var perChunk = Math.Max(1, TargetChunkBytes / (stride * Unsafe.SizeOf<T>()));
         _shift = BitOperations.Log2((uint)perChunk);
         _mask = (1 << _shift) - 1;
+    }
+
+    /// <summary>Gives the arena chunks back once the slab is unreachable (a compacted or cleared shard's old slabs).</summary>
+    ~Slab()
+    {
+        for (var i = 0; i < _chunkCount; i++)
+        {
+            if (_chunks[i] is null)
+            {
+                ChunkArena.Return(_bases[i]);
+            }
+        }
     }
 
     /// <summary>Elements per block.</summary>
@@ -152,10 +165,20 @@ internal sealed class Slab<T>
             _bases = biggerBases; // published after its contents: a lock-free Prefetch sees a complete table
         }
 
-        var chunk = GC.AllocateArray<T>((_mask + 1) * _stride, pinned: true);
-        _chunks[_chunkCount] = chunk;
-        _bases[_chunkCount] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk));
+        var bytes = (long)(_mask + 1) * _stride * Unsafe.SizeOf<T>();
+        if (bytes <= ChunkArena.ChunkBytes)
+        {
+            // Native, huge-page-backed where the kernel allows (see ChunkArena); _chunks[i] stays null for these.
+            _bases[_chunkCount] = ChunkArena.Rent();
+        }
+        else
+        {
+            var chunk = GC.AllocateArray<T>((_mask + 1) * _stride, pinned: true);
+            _chunks[_chunkCount] = chunk;
+            _bases[_chunkCount] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(chunk));
+        }
+
         _chunkCount++;
-        Bytes += (long)chunk.Length * Unsafe.SizeOf<T>() + 24;
+        Bytes += bytes + 24;
     }
 }
