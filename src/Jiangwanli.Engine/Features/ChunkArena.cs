@@ -3,10 +3,11 @@ using System.Runtime.InteropServices;
 namespace Jiangwanli.Engine.Features;
 
 /// <summary>
-/// The memory of the feature store's slab chunks: 16 KiB chunks carved from 32 MiB native blocks that are aligned to
-/// 2 MiB and, on Linux, advised for transparent huge pages (<c>madvise(MADV_HUGEPAGE)</c>), so the records of a store
-/// sit on few TLB entries. Chunks are zeroed when rented and go back to a free list when their slab is collected; blocks
-/// are kept for the life of the process (the free list reuses them).
+/// The memory of the feature store's slab chunks: chunks of up to 16 KiB (each the size its slab asks for, rounded to
+/// 64 bytes) carved from 32 MiB native blocks that are aligned to 2 MiB and, on Linux, advised for transparent huge
+/// pages (<c>madvise(MADV_HUGEPAGE)</c>), so the records of a store sit on few TLB entries. Chunks are zeroed when
+/// rented and go back to a free list of their size when their slab is collected; blocks are kept for the life of the
+/// process (the free lists reuse them), so the process keeps its high-water mark of feature memory.
 /// </summary>
 /// <remarks>
 /// Why: a decision touches about a dozen records and sets spread over hundreds of megabytes, each on its own 4 KiB page,
@@ -17,31 +18,44 @@ namespace Jiangwanli.Engine.Features;
 /// </remarks>
 internal static unsafe partial class ChunkArena
 {
-    /// <summary>Bytes of every chunk; a slab whose chunk would be larger allocates it on the pinned heap instead.</summary>
+    /// <summary>Largest chunk; a slab whose chunk would be larger allocates it on the pinned heap instead.</summary>
     public const int ChunkBytes = 16 * 1024;
+
+    private const int Granule = 64;
 
     private const long BlockBytes = 32L << 20;
     private const nuint HugePageBytes = 2 << 20;
     private const int MadviseHugePage = 14;
 
     private static readonly Lock s_lock = new();
-    private static readonly Stack<nint> s_free = new();
+    private static readonly Dictionary<int, Stack<nint>> s_free = [];
     private static nint s_block;
     private static long s_used = BlockBytes;
     private static long s_blocks;
+    private static long s_rented;
 
     /// <summary>Native bytes reserved so far (whole blocks, rented or free).</summary>
     public static long ReservedBytes => Interlocked.Read(ref s_blocks) * BlockBytes;
 
-    /// <summary>A zeroed chunk of <see cref="ChunkBytes"/>, 64-byte aligned.</summary>
-    public static nint Rent()
+    /// <summary>Bytes of the chunks rented and not yet returned (what live slabs hold; memory measurements add it to the GC heap's).</summary>
+    public static long RentedBytes => Interlocked.Read(ref s_rented);
+
+    /// <summary>What a chunk of <paramref name="bytes"/> really takes: rounded up to 64 bytes (cache lines stay aligned).</summary>
+    public static int SizeOf(int bytes) => (bytes + Granule - 1) & ~(Granule - 1);
+
+    /// <summary>A zeroed, 64-byte aligned chunk of <paramref name="bytes"/> (at most <see cref="ChunkBytes"/>).</summary>
+    public static nint Rent(int bytes)
     {
-        nint chunk;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, ChunkBytes);
+        var size = SizeOf(bytes);
+        nint chunk = 0;
         lock (s_lock)
         {
-            if (!s_free.TryPop(out chunk))
+            if (!s_free.TryGetValue(size, out var free) || !free.TryPop(out chunk))
             {
-                if (s_used == BlockBytes)
+                // A new block when this one cannot hold the chunk (its tail, < 16 KiB of 32 MiB, is left unused).
+                if (s_used + size > BlockBytes)
                 {
                     s_block = (nint)NativeMemory.AlignedAlloc((nuint)BlockBytes, HugePageBytes);
                     if (OperatingSystem.IsLinux())
@@ -54,24 +68,33 @@ internal static unsafe partial class ChunkArena
                 }
 
                 chunk = s_block + (nint)s_used;
-                s_used += ChunkBytes;
+                s_used += size;
             }
         }
 
-        NativeMemory.Clear((void*)chunk, ChunkBytes);
+        Interlocked.Add(ref s_rented, size);
+        NativeMemory.Clear((void*)chunk, (nuint)size);
         return chunk;
     }
 
-    /// <summary>The bytes of a rented chunk.</summary>
-    public static Span<byte> AsSpan(nint chunk) => new((void*)chunk, ChunkBytes);
+    /// <summary>The bytes of a rented chunk of <paramref name="bytes"/>.</summary>
+    public static Span<byte> AsSpan(nint chunk, int bytes) => new((void*)chunk, bytes);
 
-    /// <summary>Takes a chunk back (its slab is gone); it is reused by a later <see cref="Rent"/>.</summary>
-    public static void Return(nint chunk)
+    /// <summary>Takes back a chunk rented with the same <paramref name="bytes"/> (its slab is gone); a later <see cref="Rent"/> of that size reuses it.</summary>
+    public static void Return(nint chunk, int bytes)
     {
+        var size = SizeOf(bytes);
         lock (s_lock)
         {
-            s_free.Push(chunk);
+            if (!s_free.TryGetValue(size, out var free))
+            {
+                s_free[size] = free = new Stack<nint>();
+            }
+
+            free.Push(chunk);
         }
+
+        Interlocked.Add(ref s_rented, -size);
     }
 
     [LibraryImport("libc", EntryPoint = "madvise")]

@@ -48,10 +48,13 @@ internal sealed class Slab<T>
         {
             if (_chunks[i] is null)
             {
-                ChunkArena.Return(_bases[i]);
+                ChunkArena.Return(_bases[i], ChunkBytes);
             }
         }
     }
+
+    /// <summary>Bytes of one chunk as the slab uses it.</summary>
+    private int ChunkBytes => (int)Math.Min(int.MaxValue, (long)(_mask + 1) * _stride * Unsafe.SizeOf<T>());
 
     /// <summary>Elements per block.</summary>
     public int Stride => _stride;
@@ -165,11 +168,12 @@ internal sealed class Slab<T>
             _bases = biggerBases; // published after its contents: a lock-free Prefetch sees a complete table
         }
 
-        var bytes = (long)(_mask + 1) * _stride * Unsafe.SizeOf<T>();
+        var bytes = (long)ChunkBytes;
         if (bytes <= ChunkArena.ChunkBytes)
         {
             // Native, huge-page-backed where the kernel allows (see ChunkArena); _chunks[i] stays null for these.
-            _bases[_chunkCount] = ChunkArena.Rent();
+            _bases[_chunkCount] = ChunkArena.Rent(ChunkBytes);
+            bytes = ChunkArena.SizeOf(ChunkBytes);
         }
         else
         {

@@ -9,47 +9,57 @@ public sealed class ChunkArenaTests
     {
         // The arena is shared by every store in the process (other tests rent and return concurrently), so the
         // assertions hold for whatever chunk comes back.
-        var first = ChunkArena.Rent();
-        ChunkArena.AsSpan(first).Fill(0xAB);
-        ChunkArena.Return(first);
+        var first = ChunkArena.Rent(ChunkArena.ChunkBytes);
+        ChunkArena.AsSpan(first, ChunkArena.ChunkBytes).Fill(0xAB);
+        ChunkArena.Return(first, ChunkArena.ChunkBytes);
 
-        var second = ChunkArena.Rent();
+        var second = ChunkArena.Rent(ChunkArena.ChunkBytes);
         try
         {
-            Assert.Equal(-1, ChunkArena.AsSpan(second).IndexOfAnyExcept((byte)0));
+            Assert.Equal(-1, ChunkArena.AsSpan(second, ChunkArena.ChunkBytes).IndexOfAnyExcept((byte)0));
         }
         finally
         {
-            ChunkArena.Return(second);
+            ChunkArena.Return(second, ChunkArena.ChunkBytes);
         }
     }
 
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(64, 64)]
+    [InlineData(100, 128)]
+    [InlineData(6_000, 6_016)]
+    [InlineData(16 * 1024, 16 * 1024)]
+    public void SizeOf_RoundsUpToACacheLine(int bytes, int expected) => Assert.Equal(expected, ChunkArena.SizeOf(bytes));
+
     [Fact]
-    public void Rent_ManyChunks_AlignedAndDisjoint()
+    public void Rent_ManyChunksOfMixedSizes_AlignedAndDisjoint()
     {
-        var chunks = new nint[600];
+        int[] sizes = [ChunkArena.ChunkBytes, 8 * 1024, 4 * 1024, 100, 6_000];
+        var chunks = new (nint Address, int Bytes)[600];
         try
         {
             for (var i = 0; i < chunks.Length; i++)
             {
-                chunks[i] = ChunkArena.Rent();
-                Assert.Equal(0, chunks[i] % 64);
-                ChunkArena.AsSpan(chunks[i])[0] = (byte)i;
+                var bytes = sizes[i % sizes.Length];
+                chunks[i] = (ChunkArena.Rent(bytes), bytes);
+                Assert.Equal(0, chunks[i].Address % 64);
+                ChunkArena.AsSpan(chunks[i].Address, bytes)[^1] = (byte)i;
             }
 
             Array.Sort(chunks);
             for (var i = 1; i < chunks.Length; i++)
             {
-                Assert.True(chunks[i] - chunks[i - 1] >= ChunkArena.ChunkBytes, "chunks overlap");
+                Assert.True(chunks[i].Address - chunks[i - 1].Address >= ChunkArena.SizeOf(chunks[i - 1].Bytes), "chunks overlap");
             }
         }
         finally
         {
-            foreach (var chunk in chunks)
+            foreach (var (address, bytes) in chunks)
             {
-                if (chunk != 0)
+                if (address != 0)
                 {
-                    ChunkArena.Return(chunk);
+                    ChunkArena.Return(address, bytes);
                 }
             }
         }
