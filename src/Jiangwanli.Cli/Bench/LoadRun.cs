@@ -27,6 +27,11 @@ internal sealed class LoadRun : IDisposable
     private readonly ILoadObserver? _observer;
     private readonly LatencyBook _latencies = new();
     private readonly StatusTally _tally = new();
+
+    // A response's latency and its status are recorded together and read together, so a tick can never see one without
+    // the other (the window's status counts and histogram agree exactly). Held for two counter updates; at tens of
+    // thousands of responses a second it is rarely contended.
+    private readonly Lock _recordLock = new();
     private readonly long[] _inFlightSince;
     private readonly CancellationTokenSource _stop = new();
     private readonly long _frequency;
@@ -183,8 +188,14 @@ internal sealed class LoadRun : IDisposable
             }
 
             var now = _time.GetTimestamp();
-            var (interval, intervalSuccess) = _latencies.TakeInterval();
-            var counts = _tally.Snapshot();
+            HistogramBase interval, intervalSuccess;
+            StatusSnapshot counts;
+            lock (_recordLock)
+            {
+                (interval, intervalSuccess) = _latencies.TakeInterval();
+                counts = _tally.Snapshot();
+            }
+
             if (phase == BenchPhase.Measure)
             {
                 total.Add(interval);
@@ -305,8 +316,12 @@ internal sealed class LoadRun : IDisposable
                 continue;
             }
 
-            _latencies.Record(outcome, ReportMath.Microseconds(done - origin, _frequency));
-            _tally.Add(outcome);
+            var micros = ReportMath.Microseconds(done - origin, _frequency);
+            lock (_recordLock)
+            {
+                _latencies.Record(outcome, micros);
+                _tally.Add(outcome);
+            }
         }
     }
 
