@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Server CPU per decision over HTTP, two builds side by side: the steadier figure behind the throughput ratio.
-# Throughput ratios on this shared 2-core box swing ±25% between runs (the bare endpoint's own rate moves 45-60k/s);
+# Throughput ratios on this shared 2-core box swing ±25% between runs (the bare endpoint's own rate moved 25-60k/s in one evening);
 # the server's CPU time per request at a fixed open-loop rate moves far less. Each round starts one `jwl serve` per
 # build (batch durability, default pack, temp data folder), warms it up, then drives RATE requests/s for SECONDS and
 # reads the server's utime+stime from /proc before and after: CPU µs per answered request.
@@ -8,6 +8,8 @@
 #   bench/http/ab-server-cpu.sh A_ART B_ART [ROUNDS=3] [RATE=10000] [SECONDS=20]
 #   A_ART/B_ART: --artifacts-path folders of two Release builds of src/Jiangwanli.Cli
 #   env: BENCH_LOCK=/work/bench.lock (each round's measurement under flock), DURABILITY=batch|fsync|none, SERVER_ENV="K=V ..."
+#   RATE=10000 SEC=20 [SERVER_ENV=...] bench/http/ab-server-cpu.sh --one ART   # one server, one line: cpu_us p50_us p99_us gcs
+#   (--one is how a runtime knob was compared on one build: SERVER_ENV=DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0)
 set -euo pipefail
 if [ "${1:-}" != "--one" ]; then
   A=$1; B=$2; N=${3:-3}; export RATE=${4:-10000} SEC=${5:-20}
@@ -46,8 +48,8 @@ for i in $(seq 1 "$N"); do
   for x in A B; do
     art=$A; [ "$x" = B ] && art=$B
     if [ -n "${BENCH_LOCK:-}" ]; then r=$(flock "$BENCH_LOCK" "$0" --one "$art"); else r=$(one "$art"); fi
-    echo "$x $r" | tee -a /dev/stderr >/dev/null
+    echo "$x $r" >&2
     echo "$x $r"
   done
-done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4 }
-  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s\n", k, cpu[k], p99[k] }' | sort
+done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4; gc[$1] = gc[$1] " " $5 }
+  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s   gcs:%s\n", k, cpu[k], p99[k], gc[k] }' | sort
