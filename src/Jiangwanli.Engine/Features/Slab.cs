@@ -22,9 +22,8 @@ namespace Jiangwanli.Engine.Features;
 internal sealed class Slab<T>
     where T : unmanaged
 {
-    private const int TargetChunkBytes = 16 * 1024;
-
     private readonly int _stride;
+    private readonly int _chunkBytes; // of one chunk as the slab uses it
     private readonly int _shift;
     private readonly int _mask;
     private T[][] _chunks = new T[4][];
@@ -36,9 +35,11 @@ internal sealed class Slab<T>
     public Slab(int stride)
     {
         _stride = stride;
-        var perChunk = Math.Max(1, TargetChunkBytes / (stride * Unsafe.SizeOf<T>()));
+        // Chunks aim at the arena's chunk size; only a block larger than that gets a (pinned) chunk of its own.
+        var perChunk = Math.Max(1, ChunkArena.ChunkBytes / (stride * Unsafe.SizeOf<T>()));
         _shift = BitOperations.Log2((uint)perChunk);
         _mask = (1 << _shift) - 1;
+        _chunkBytes = (int)Math.Min(int.MaxValue, (long)(_mask + 1) * _stride * Unsafe.SizeOf<T>());
     }
 
     /// <summary>Gives the arena chunks back once the slab is unreachable (a compacted or cleared shard's old slabs).</summary>
@@ -48,13 +49,10 @@ internal sealed class Slab<T>
         {
             if (_chunks[i] is null)
             {
-                ChunkArena.Return(_bases[i], ChunkBytes);
+                ChunkArena.Return(_bases[i], _chunkBytes);
             }
         }
     }
-
-    /// <summary>Bytes of one chunk as the slab uses it.</summary>
-    private int ChunkBytes => (int)Math.Min(int.MaxValue, (long)(_mask + 1) * _stride * Unsafe.SizeOf<T>());
 
     /// <summary>Elements per block.</summary>
     public int Stride => _stride;
@@ -168,12 +166,12 @@ internal sealed class Slab<T>
             _bases = biggerBases; // published after its contents: a lock-free Prefetch sees a complete table
         }
 
-        var bytes = (long)ChunkBytes;
-        if (bytes <= ChunkArena.ChunkBytes)
+        long bytes = _chunkBytes;
+        if (_chunkBytes <= ChunkArena.ChunkBytes)
         {
             // Native, huge-page-backed where the kernel allows (see ChunkArena); _chunks[i] stays null for these.
-            _bases[_chunkCount] = ChunkArena.Rent(ChunkBytes);
-            bytes = ChunkArena.SizeOf(ChunkBytes);
+            _bases[_chunkCount] = ChunkArena.Rent(_chunkBytes);
+            bytes = ChunkArena.SizeOf(_chunkBytes);
         }
         else
         {
