@@ -2,12 +2,17 @@ using Jiangwanli.Engine.Features;
 
 namespace Jiangwanli.Engine.Tests.Features;
 
+/// <summary>
+/// The arena is process-wide, so these tests run alone (no other test class in parallel): another class's stores
+/// renting and returning chunks meanwhile would change the reserved bytes <see cref="Slab_Collected_ReturnsItsChunksToTheArena"/> counts.
+/// </summary>
+[Collection(nameof(ChunkArenaTests))]
 public sealed class ChunkArenaTests
 {
     [Fact]
     public void Rent_ReturnedDirtyChunk_ComesBackZeroed()
     {
-        // The arena is shared by every store in the process (other tests rent and return concurrently), so the
+        // The arena is shared by every store in the process (the free list may hand back any returned chunk), so the
         // assertions hold for whatever chunk comes back.
         var first = ChunkArena.Rent(ChunkArena.ChunkBytes);
         ChunkArena.AsSpan(first, ChunkArena.ChunkBytes).Fill(0xAB);
@@ -77,7 +82,7 @@ public sealed class ChunkArenaTests
         }
 
         // 40 rounds of 4 MiB each would need at least four new 32 MiB blocks unless the chunks of collected slabs were
-        // reused (the current block's rest and other tests running meanwhile account for at most two).
+        // reused (the current block's rest and the other tests of this class account for at most two).
         Assert.True(ChunkArena.ReservedBytes - reserved <= 2 * (32L << 20), $"{ChunkArena.ReservedBytes - reserved} bytes reserved");
     }
 
@@ -91,3 +96,7 @@ public sealed class ChunkArenaTests
         }
     }
 }
+
+/// <summary>Runs <see cref="ChunkArenaTests"/> with nothing else in parallel.</summary>
+[CollectionDefinition(nameof(ChunkArenaTests), DisableParallelization = true)]
+public sealed class ChunkArenaCollection;
