@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Jiangwanli.Engine.Decisions;
 using Jiangwanli.Engine.Events;
@@ -25,7 +26,10 @@ internal sealed class JiangwanliMetrics
 
     private readonly StripedCounter[] _outcomeCounts = [new(), new(), new()]; // decisions by outcome (index: Decision)
     private readonly Counter<long> _ruleHits;
-    private readonly Counter<long> _rejected;
+    // Refusals by reason: observable, like the decisions. Under overload most requests are refusals, and an
+    // OpenTelemetry counter update with a reason tag (a tag-set lookup) was 5 % of the server's CPU in a run that
+    // refused nearly everything (perf, docs/benchmarks.md). Reasons are the catalog's constant slugs: a handful of keys.
+    private readonly ConcurrentDictionary<string, StripedCounter> _rejected = new(StringComparer.Ordinal);
     private readonly Histogram<double> _latency;
 
     public JiangwanliMetrics(IMeterFactory meterFactory)
@@ -36,7 +40,7 @@ internal sealed class JiangwanliMetrics
         // per decision (that update, a tag-set lookup and an aggregator lock, was ~0.5 % of the server's CPU).
         meter.CreateObservableCounter("jiangwanli.decisions", ObserveDecisions, "{decision}", "Decisions made, by outcome.");
         _ruleHits = meter.CreateCounter<long>("jiangwanli.rule.hits", "{hit}", "Rules that matched, by rule id.");
-        _rejected = meter.CreateCounter<long>("jiangwanli.events.rejected", "{event}", "Events refused before a decision, by reason.");
+        meter.CreateObservableCounter("jiangwanli.events.rejected", ObserveRejected, "{event}", "Events refused before a decision, by reason.");
         _latency = meter.CreateHistogram(
             "jiangwanli.decision.duration",
             "s",
@@ -81,9 +85,22 @@ internal sealed class JiangwanliMetrics
     /// <param name="reason">A constant reason tag (see <c>ProblemType.Reason</c>).</param>
     public void Rejected(string reason)
     {
-        if (_rejected.Enabled)
+        if (!_rejected.TryGetValue(reason, out var counter))
         {
-            _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+            counter = _rejected.GetOrAdd(reason, static _ => new StripedCounter());
+        }
+
+        counter.Increment();
+    }
+
+    /// <summary>Refusals counted under <paramref name="reason"/> since start.</summary>
+    public long RejectedCount(string reason) => _rejected.TryGetValue(reason, out var counter) ? counter.Read() : 0;
+
+    private IEnumerable<Measurement<long>> ObserveRejected()
+    {
+        foreach (var (reason, counter) in _rejected)
+        {
+            yield return new Measurement<long>(counter.Read(), new KeyValuePair<string, object?>("reason", reason));
         }
     }
 
