@@ -90,7 +90,7 @@ step() {
       start_server "${OPEN50_DURABILITY:-batch}"; bench open50 --rate "$rate" -c 64 --duration 60s --warmup 10s; stop_server ;;
     pinned-max) # the server's maximum with the server on core 0 and the load tool on core 1 (see overload-*)
       PIN_SERVER=0 PIN_CLIENT=1
-      # 20 s of warm-up: with 5 s the pinned server was still in the JIT's lower tiers and measured 4.8k/s; warm, 8.4k/s.
+      # 20 s of warm-up: with 5 s the pinned server was still in the JIT's lower tiers and measured 4.8k/s; warm, 5.8-8.4k/s.
       start_server batch; bench pinned-max -c 64 --duration 15s --warmup 20s; stop_server ;;
     overload-fixed|overload-adaptive) # 3x the pinned maximum, open loop, 30 s, under a memory limit
       # Pinned: unpinned, the load tool shares both cores with the server and cannot send 3x what they serve together
