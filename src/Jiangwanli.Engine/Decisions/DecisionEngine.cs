@@ -27,6 +27,7 @@ public sealed class DecisionEngine
     private readonly IFeatureStore _features;
     private readonly TimeProvider _time;
     private readonly EventReaderOptions _readerOptions;
+    private readonly SystemClock? _systemClock;
     private PackState _state;
 
     /// <summary>Creates an engine over a pack and a feature store (e.g. an InMemoryFeatureStore).</summary>
@@ -39,6 +40,7 @@ public sealed class DecisionEngine
         ArgumentNullException.ThrowIfNull(pack);
         ArgumentNullException.ThrowIfNull(features);
         _time = time ?? TimeProvider.System;
+        _systemClock = ReferenceEquals(_time, TimeProvider.System) ? SystemClock.TryCreate() : null;
         _features = features;
         _readerOptions = readerOptions ?? new EventReaderOptions();
         _state = new PackState(pack, _readerOptions);
@@ -80,7 +82,8 @@ public sealed class DecisionEngine
         ArgumentNullException.ThrowIfNull(context);
         var start = Stopwatch.GetTimestamp();
         var pack = context.Pack;
-        if (!context.Reader.TryRead(eventJson, context, _time.GetUtcNow().ToUnixTimeMilliseconds()))
+        var now = _systemClock is { } clock ? clock.UnixMilliseconds(start) : _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (!context.Reader.TryRead(eventJson, context, now))
         {
             return false;
         }

@@ -172,6 +172,35 @@ public sealed class DecisionContext
         ScratchLength = 0;
     }
 
+    private long[] _featureBuckets = [];
+    private ulong[] _featureHashes = [];
+    private int[] _featureHeads = [];
+
+    /// <summary>
+    /// Scratch for a feature store's pass over one event: a bucket per window and a hash and a record id per entity
+    /// group. Sized on first use (per pack, so once per pooled context); the contents are the caller's, per call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<long> FeatureScratch(int windows, int groups, out Span<ulong> hashes, out Span<int> heads)
+    {
+        if (_featureBuckets.Length < windows || _featureHashes.Length < groups)
+        {
+            GrowFeatureScratch(windows, groups);
+        }
+
+        hashes = _featureHashes.AsSpan(0, groups);
+        heads = _featureHeads.AsSpan(0, groups);
+        return _featureBuckets.AsSpan(0, windows);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowFeatureScratch(int windows, int groups)
+    {
+        _featureBuckets = new long[Math.Max(windows, _featureBuckets.Length)];
+        _featureHashes = new ulong[Math.Max(groups, _featureHashes.Length)];
+        _featureHeads = new int[Math.Max(groups, _featureHeads.Length)];
+    }
+
     /// <summary>Clears per-event state so the context can read the next event.</summary>
     internal void Reset()
     {

@@ -61,6 +61,9 @@ public sealed partial class EventReader
     /// </summary>
     private bool TryReadFlat(ReadOnlySpan<byte> json, DecisionContext context)
     {
+        // The whole event is copied into the context's text once, and each string value (its plain run has no escapes,
+        // so the raw bytes are the value) is addressed where it lies in that copy: one copy instead of one per string.
+        json.CopyTo(context.ReserveText(json.Length, out var textBase));
         var i = SkipWhitespace(json, 0);
         if ((uint)i >= (uint)json.Length || json[i] != (byte)'{')
         {
@@ -111,7 +114,7 @@ public sealed partial class EventReader
                     return false;
                 }
 
-                i = entry is null ? SkipPlainValue(json, i) : ReadPlainValue(json, i, entry, context);
+                i = entry is null ? SkipPlainValue(json, i) : ReadPlainValue(json, i, entry, context, textBase);
                 if ((uint)i >= (uint)json.Length)
                 {
                     return false; // -1 (not handled) or the end of the input before the object closed
@@ -164,8 +167,11 @@ public sealed partial class EventReader
         return true;
     }
 
-    /// <summary>Reads the value of a known property; returns the index after it, or -1 when not handled.</summary>
-    private int ReadPlainValue(ReadOnlySpan<byte> json, int i, NameEntry entry, DecisionContext context)
+    /// <summary>
+    /// Reads the value of a known property; returns the index after it, or -1 when not handled. A string value is
+    /// addressed in the copy of the event at <paramref name="textBase"/> of the context's text.
+    /// </summary>
+    private int ReadPlainValue(ReadOnlySpan<byte> json, int i, NameEntry entry, DecisionContext context, int textBase)
     {
         var field = entry.Field;
         var reserved = entry.Reserved;
@@ -186,7 +192,7 @@ public sealed partial class EventReader
                     return -1;
                 }
 
-                context.IdOffset = context.AppendText(value);
+                context.IdOffset = textBase + i + 1;
                 context.IdLength = value.Length;
             }
             else if (reserved == Reserved.Timestamp)
@@ -201,8 +207,7 @@ public sealed partial class EventReader
                     return -1;
                 }
 
-                var offset = context.AppendText(value);
-                context.StringOffsets[field.Slot] = offset;
+                context.StringOffsets[field.Slot] = textBase + i + 1;
                 context.StringLengths[field.Slot] = value.Length;
                 if (field.IsEntity)
                 {

@@ -32,9 +32,6 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 {
     private const int MaxCachedPlans = 32;
 
-    /// <summary>Windows per feature list up to which the per-decision bucket scratch lives on the stack (and prefetch runs).</summary>
-    private const int MaxStackSlots = 256;
-
     private readonly WindowLayout _layout;
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
@@ -157,13 +154,11 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         var now = NowSeconds();
         var timestamp = context.TimestampMs;
         var groups = plan.Groups;
-        var onStack = plan.SlotCount <= MaxStackSlots;
-        var buckets = onStack ? stackalloc long[plan.SlotCount] : default;
-        var hashes = onStack ? stackalloc ulong[groups.Length] : default; // groups ≤ windows
-        if (onStack)
-        {
-            Prefetch(groups, context, timestamp, buckets, hashes);
-        }
+
+        // Per-decision scratch lives in the context, not on the stack: a method with stackalloc and loops is compiled
+        // fully optimized at once, without tiering and so without the dynamic PGO the rest of the hot path gets.
+        var buckets = context.FeatureScratch(plan.SlotCount, groups.Length, out var hashes, out var heads);
+        Prefetch(groups, context, timestamp, buckets, hashes, heads);
 
         for (var g = 0; g < groups.Length; g++)
         {
@@ -174,9 +169,9 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             }
 
             var entity = context.GetEntityKey(group.EntityIndex);
-            var hash = onStack ? hashes[g] : EntityHash(entity);
+            var hash = hashes[g];
             var index = ShardOf(hash);
-            var mine = onStack ? buckets.Slice(group.FirstSlot, group.Inputs.Length) : buckets;
+            var mine = buckets.Slice(group.FirstSlot, group.Inputs.Length);
             ref var gate = ref _locks[index];
             gate.Enter();
             try
@@ -199,7 +194,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
     /// Lock-free and racy by design: these are hints (see <see cref="Slab{T}.Prefetch"/>); the locked lookup that
     /// follows is the real one.
     /// </summary>
-    private void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets, Span<ulong> hashes)
+    private void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets, Span<ulong> hashes, Span<int> heads)
     {
         for (var g = 0; g < groups.Length; g++)
         {
@@ -211,7 +206,6 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             }
         }
 
-        Span<int> heads = stackalloc int[groups.Length];
         for (var g = 0; g < groups.Length; g++)
         {
             var group = groups[g];

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.ObjectModel;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -146,7 +147,7 @@ public sealed class NamedList
                 {
                     var bytes = Encoding.UTF8.GetBytes(entries[i]);
                     _utf8[i] = bytes;
-                    var hash = StableHash.Hash64(bytes);
+                    var hash = LookupHash(bytes);
                     var slot = (int)hash & _mask;
                     while (_slots[slot] != 0)
                     {
@@ -237,9 +238,45 @@ public sealed class NamedList
             return IpAddressText.TryParseAddress(utf8, out var address, out _) && ContainsAddress(address);
         }
 
+        /// <summary>
+        /// The hash of the string table: for up to 16 bytes (list values and lookups are mostly short tokens, codes and
+        /// ids) the first and last words of the value folded by one 64×64→128-bit multiply, as wyhash does for short
+        /// input; longer values take xxHash64. Private to this table (built and probed in one process), so unlike
+        /// entity keys it need not be stable across versions — it only has to be cheap and spread the low bits.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static ulong LookupHash(ReadOnlySpan<byte> utf8)
+        {
+            var n = utf8.Length;
+            ulong a, b;
+            if (n >= 8)
+            {
+                if (n > 16)
+                {
+                    return StableHash.Hash64(utf8);
+                }
+
+                a = BinaryPrimitives.ReadUInt64LittleEndian(utf8);
+                b = BinaryPrimitives.ReadUInt64LittleEndian(utf8[^8..]);
+            }
+            else if (n >= 4)
+            {
+                a = BinaryPrimitives.ReadUInt32LittleEndian(utf8);
+                b = BinaryPrimitives.ReadUInt32LittleEndian(utf8[^4..]);
+            }
+            else
+            {
+                a = n == 0 ? 0 : ((ulong)utf8[0] << 16) | ((ulong)utf8[n >> 1] << 8) | utf8[n - 1];
+                b = 0;
+            }
+
+            var high = Math.BigMul(a ^ 0xA0761D6478BD642FUL, b ^ 0xE7037ED1A0B428DBUL ^ (ulong)n, out var low);
+            return high ^ low;
+        }
+
         private bool ContainsString(ReadOnlySpan<byte> utf8)
         {
-            var hash = StableHash.Hash64(utf8);
+            var hash = LookupHash(utf8);
             var slots = _slots;
             var slot = (int)hash & _mask;
             while (true)

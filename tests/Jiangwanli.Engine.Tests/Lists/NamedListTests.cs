@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using Jiangwanli.Engine.Lists;
 
 namespace Jiangwanli.Engine.Tests.Lists;
@@ -43,6 +44,26 @@ public sealed class NamedListTests
         {
             Assert.False(list.Contains(Encoding.UTF8.GetBytes($"user-{i}")));
         }
+    }
+
+    [Fact]
+    public void Contains_RandomLookalikeStrings_ExactlyTheEntries()
+    {
+        // Two letters and lengths around the hash's 4/8/16-byte cases: entries that share heads, tails and lengths.
+        var text = Gen.Char["ab"].Array[0, 24].Select(c => new string(c));
+        Gen.Select(text.HashSet[0, 40], text.Array[1, 40]).Sample((entries, probes) =>
+        {
+            var list = new NamedList("l", ListKind.String, entries);
+            foreach (var entry in entries)
+            {
+                Assert.True(list.Contains(Encoding.UTF8.GetBytes(entry)), entry);
+            }
+
+            foreach (var probe in probes)
+            {
+                Assert.Equal(entries.Contains(probe), list.Contains(Encoding.UTF8.GetBytes(probe)));
+            }
+        }, iter: 500, threads: 1);
     }
 
     [Fact]

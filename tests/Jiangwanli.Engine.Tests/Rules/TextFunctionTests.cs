@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Jiangwanli.Engine.Rules;
 using Jiangwanli.Engine.Rules.Evaluation;
 
 namespace Jiangwanli.Engine.Tests.Rules;
@@ -61,5 +62,76 @@ public sealed class TextFunctionTests
                 Assert.Equal(entries.Contains(other), set.Contains(Encoding.UTF8.GetBytes(other)));
             }
         }, iter: 100, threads: 1);
+    }
+
+    /// <summary>Text pieces that matter to lowering: ASCII of both cases, letters that lowercase to other lengths or to
+    /// ASCII (the Kelvin sign), a 4-byte character, and bytes that are not UTF-8 at all.</summary>
+    private static readonly byte[][] s_pieces =
+    [
+        "a"u8.ToArray(), "A"u8.ToArray(), "@"u8.ToArray(), "m"u8.ToArray(), "M"u8.ToArray(), "."u8.ToArray(),
+        "com"u8.ToArray(), "COM"u8.ToArray(), "\u212A"u8.ToArray(), "È"u8.ToArray(), "Ⱥ"u8.ToArray(), "😀"u8.ToArray(),
+        [0xC3], [0x80], [0xFF], [0xE2, 0x84],
+    ];
+
+    [Fact]
+    public void LowerAffixTest_AnyTextAndLowercaseAsciiAffix_SameAsLowerThenTest()
+    {
+        var context = _fixture.NewContext();
+        var text = Gen.Int[0, s_pieces.Length - 1].Array[0, 12].Select(ix => ix.SelectMany(i => s_pieces[i]).ToArray());
+        string[] affixes = ["", "m", "@m", ".com", "m.com", "@mailinator.com", "a", "aa", "k", "\u0080x"];
+        var affix = Gen.Int[0, affixes.Length - 1].Select(i => affixes[i]);
+        Gen.Select(text, affix, Gen.Bool).Sample((t, a, atEnd) =>
+        {
+            var part = Encoding.UTF8.GetBytes(a);
+            if (!LowerAffixTest.Accepts(part))
+            {
+                Assert.Contains(part, b => b > 0x7F);
+                return;
+            }
+
+            context.ScratchLength = 0;
+            BoolNode unfused = atEnd
+                ? new TextTestConstant<EndsWithTest>(new Lower(new ConstantString(t)), part)
+                : new TextTestConstant<StartsWithTest>(new Lower(new ConstantString(t)), part);
+            var expected = unfused.Eval(context);
+            Assert.Equal(expected, new LowerAffixTest(new ConstantString(t), part, atEnd).Eval(context));
+        }, iter: 5000, threads: 1);
+    }
+
+    [Theory]
+    [InlineData("x@MailInator.com", true)]
+    [InlineData("\u212A@mailinator.com", true)]
+    [InlineData("x@mailinator.co", false)]
+    [InlineData("@mailinator.com", true)]
+    [InlineData("ailinator.com", false)]
+    [InlineData("x@mailinator.\u212Aom", false)]
+    public void LowerAffixTest_EndsWith_Examples(string text, bool expected)
+    {
+        var context = _fixture.NewContext();
+        var node = new LowerAffixTest(new ConstantString(Encoding.UTF8.GetBytes(text)), "@mailinator.com"u8.ToArray(), atEnd: true);
+        Assert.Equal(expected, node.Eval(context));
+    }
+
+    [Theory]
+    [InlineData("lower(email).endsWith(\"@mailinator.com\")", true)]
+    [InlineData("lower(email).startsWith(\"info@\")", true)]
+    [InlineData("lower(email).endsWith(\"@Mailinator.com\")", false)]
+    [InlineData("lower(email).contains(\"@mailinator\")", false)]
+    public void CompileTree_LowerThenAffixOfLowercaseLiteral_UsesFusedNode(string source, bool fused)
+    {
+        var node = RuleCompiler.CompileTree(source, _fixture.Environment, new());
+        Assert.NotNull(node);
+        Assert.Equal(fused, node is LowerAffixTest);
+    }
+
+    [Theory]
+    [InlineData("AB@MAILINATOR.COM", true)]
+    [InlineData("ab@mailinator.co", false)]
+    [InlineData("\u212A@TrashMail.com", false)]
+    [InlineData("x@trashmail.com", false)]
+    public void Compile_LowerEndsWithUppercaseMixedEmail_MatchesLikeUnfused(string email, bool expected)
+    {
+        var context = _fixture.NewContext().Text(_fixture, "email", email);
+        Assert.Equal(expected, _fixture.Compile("lower(email).endsWith(\"@mailinator.com\")")(context));
     }
 }

@@ -107,6 +107,11 @@ internal sealed partial class Binder
             default:
                 var text = (StringNode)arguments[0].Node!;
                 var part = (StringNode)arguments[1].Node!;
+                if (name is "startsWith" or "endsWith" && text is Lower lower && part is ConstantString affix && LowerAffixTest.Accepts(affix.Value))
+                {
+                    return new LowerAffixTest(lower.Operand, affix.Value, atEnd: name == "endsWith");
+                }
+
                 return name switch
                 {
                     "startsWith" => TextTest<StartsWithTest>(text, part),

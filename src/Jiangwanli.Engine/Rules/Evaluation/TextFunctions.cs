@@ -47,6 +47,62 @@ internal sealed class TextTestConstant<TOp>(StringNode text, byte[] part) : Bool
     public override bool Eval(DecisionContext context) => _text.TryEval(context, out var s) && TOp.Test(s, _part);
 }
 
+/// <summary>
+/// <c>lower(s).startsWith("lit")</c> / <c>lower(s).endsWith("lit")</c> for a literal of lowercase ASCII (no letter
+/// A–Z, no byte above 0x7F): the affix of <c>s</c> is compared ignoring ASCII case, without lowering <c>s</c> into
+/// scratch space. Same result as the unfused nodes, by this argument: when the <c>lit.Length</c> bytes at that end of
+/// <c>s</c> are all ASCII they are whole characters (an ASCII byte is never part of a longer UTF-8 sequence, nor of an
+/// invalid one, which <c>lower</c> copies unchanged), <c>lower</c> maps each of them to one byte and the characters
+/// beyond them do not reach that end; so that end of <c>lower(s)</c> is exactly those bytes lowered. Otherwise (a
+/// non-ASCII byte there, or <c>s</c> shorter than the literal while not all ASCII, since lowering may lengthen text)
+/// it lowers <c>s</c> like <see cref="Lower"/> and tests the result.
+/// </summary>
+internal sealed class LowerAffixTest(StringNode text, byte[] affix, bool atEnd) : BoolNode
+{
+    private readonly StringNode _text = text;
+    private readonly byte[] _affix = affix;
+    private readonly bool _atEnd = atEnd;
+
+    /// <summary>True when <paramref name="literal"/> is ASCII without uppercase letters (the fused node's premise).</summary>
+    public static bool Accepts(ReadOnlySpan<byte> literal)
+    {
+        foreach (var b in literal)
+        {
+            if (b > 0x7F || (uint)(b - 'A') <= 'Z' - 'A')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override bool Eval(DecisionContext context)
+    {
+        if (!_text.TryEval(context, out var s))
+        {
+            return false;
+        }
+
+        var affix = _affix;
+        if (s.Length >= affix.Length)
+        {
+            var end = _atEnd ? s[^affix.Length..] : s[..affix.Length];
+            if (Ascii.IsValid(end))
+            {
+                return Ascii.EqualsIgnoreCase(end, affix);
+            }
+        }
+        else if (Ascii.IsValid(s))
+        {
+            return false; // lowering ASCII keeps the length: too short to hold the affix
+        }
+
+        var lowered = Lower.LowerInto(context, s);
+        return _atEnd ? lowered.EndsWith(affix) : lowered.StartsWith(affix);
+    }
+}
+
 /// <summary><c>size(s)</c>: the number of Unicode code points.</summary>
 internal sealed class TextSize(StringNode operand) : NumberNode
 {
@@ -93,6 +149,9 @@ internal sealed class TextSize(StringNode operand) : NumberNode
 internal sealed class Lower(StringNode operand) : StringNode
 {
     private readonly StringNode _operand = operand;
+
+    /// <summary>The text being lowered (the binder fuses <c>lower(s).endsWith("lit")</c> on it).</summary>
+    public StringNode Operand => _operand;
 
     public override bool TryEval(DecisionContext context, out ReadOnlySpan<byte> value)
     {
