@@ -78,6 +78,8 @@ public sealed partial class EventReader
 
         if (json[i] != (byte)'}')
         {
+            var guesses = context.NameGuessesFor(_names);
+            var property = 0;
             while (true)
             {
                 // Property name: a string without escapes.
@@ -92,7 +94,23 @@ public sealed partial class EventReader
                     return false;
                 }
 
-                var entry = _names.Find(json[(i + 1)..nameEnd]);
+                var name = json[(i + 1)..nameEnd];
+                NameEntry? entry;
+                if ((uint)property < (uint)guesses.Length)
+                {
+                    entry = guesses[property];
+                    if (entry is null || !entry.Is(name))
+                    {
+                        entry = guesses[property] = _names.Find(name);
+                    }
+
+                    property++;
+                }
+                else
+                {
+                    entry = _names.Find(name);
+                }
+
                 i = nameEnd + 1;
                 if ((uint)i >= (uint)json.Length)
                 {
