@@ -118,24 +118,25 @@ public sealed class DecisionEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Score(RulePack pack, DecisionContext context)
     {
-        var rules = pack.RuleArray;
+        var conditions = pack.Conditions;
+        var scores = pack.RuleScores;
+        var actions = pack.RuleActions;
         var score = 0;
         var action = RuleAction.None;
         var matched = 0;
         var matchedIndexes = context.MatchedRules;
-        for (var i = 0; i < rules.Length; i++)
+        for (var i = 0; i < conditions.Length; i++)
         {
-            var rule = rules[i];
-            if (!rule.Predicate(context))
+            if (!conditions[i].Eval(context))
             {
                 continue;
             }
 
             matchedIndexes[matched++] = i;
-            score += rule.Score;
-            if (rule.Action > action)
+            score += scores[i];
+            if (actions[i] > action)
             {
-                action = rule.Action;
+                action = actions[i];
             }
         }
 

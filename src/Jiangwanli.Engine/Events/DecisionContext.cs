@@ -172,6 +172,30 @@ public sealed class DecisionContext
         ScratchLength = 0;
     }
 
+    /// <summary>Properties of an event whose names the reader's fast path guesses (see <see cref="NameGuessesFor"/>).</summary>
+    internal const int GuessedProperties = 32;
+
+    private readonly EventReader.NameEntry?[] _nameGuesses = new EventReader.NameEntry?[GuessedProperties];
+    private object? _nameGuessOwner;
+
+    /// <summary>
+    /// Per position k, the name entry the k-th property of the last event read into this context had. Producers write
+    /// their properties in a fixed order, so checking the guess first is one predictable compare where a table lookup
+    /// mispredicts on which of several same-length names matched. Kept per context (one thread at a time) so the hot
+    /// path writes no shared line; cleared when a different reader's table uses the context.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal EventReader.NameEntry?[] NameGuessesFor(object table)
+    {
+        if (!ReferenceEquals(_nameGuessOwner, table))
+        {
+            Array.Clear(_nameGuesses);
+            _nameGuessOwner = table;
+        }
+
+        return _nameGuesses;
+    }
+
     private long[] _featureBuckets = [];
     private ulong[] _featureHashes = [];
     private int[] _featureHeads = [];

@@ -52,15 +52,18 @@ public sealed partial class EventReader
     {
         context.Reset();
         context.TimestampMs = nowMs;
-        return Utf8.IsValid(json) && TryReadFlat(json, context);
+        return Utf8.IsValid(json) && TryReadFlat(json, context, out _);
     }
 
     /// <summary>
     /// Reads a flat event of plain values into <paramref name="context"/>. False means "not handled with certainty":
-    /// the context is then partly written and the caller must reset it and use the general path.
+    /// the context is then partly written and the caller must reset it and use the general path. On success,
+    /// <paramref name="nonAscii"/> false means every byte of <paramref name="json"/> is ASCII (so valid UTF-8): outside
+    /// strings this scanner accepts ASCII only, and every string byte was looked at.
     /// </summary>
-    private bool TryReadFlat(ReadOnlySpan<byte> json, DecisionContext context)
+    private bool TryReadFlat(ReadOnlySpan<byte> json, DecisionContext context, out bool nonAscii)
     {
+        nonAscii = false;
         // The whole event is copied into the context's text once, and each string value (its plain run has no escapes,
         // so the raw bytes are the value) is addressed where it lies in that copy: one copy instead of one per string.
         json.CopyTo(context.ReserveText(json.Length, out var textBase));
@@ -78,6 +81,8 @@ public sealed partial class EventReader
 
         if (json[i] != (byte)'}')
         {
+            var guesses = context.NameGuessesFor(_names);
+            var property = 0;
             while (true)
             {
                 // Property name: a string without escapes.
@@ -86,13 +91,29 @@ public sealed partial class EventReader
                     return false;
                 }
 
-                var nameEnd = ScanString(json, i + 1);
+                var nameEnd = ScanString(json, i + 1, ref nonAscii);
                 if (nameEnd < 0)
                 {
                     return false;
                 }
 
-                var entry = _names.Find(json[(i + 1)..nameEnd]);
+                var name = json[(i + 1)..nameEnd];
+                NameEntry? entry;
+                if ((uint)property < (uint)guesses.Length)
+                {
+                    entry = guesses[property];
+                    if (entry is null || !entry.Is(name))
+                    {
+                        entry = guesses[property] = _names.Find(name);
+                    }
+
+                    property++;
+                }
+                else
+                {
+                    entry = _names.Find(name);
+                }
+
                 i = nameEnd + 1;
                 if ((uint)i >= (uint)json.Length)
                 {
@@ -114,7 +135,7 @@ public sealed partial class EventReader
                     return false;
                 }
 
-                i = entry is null ? SkipPlainValue(json, i) : ReadPlainValue(json, i, entry, context, textBase);
+                i = entry is null ? SkipPlainValue(json, i, ref nonAscii) : ReadPlainValue(json, i, entry, context, textBase, ref nonAscii);
                 if ((uint)i >= (uint)json.Length)
                 {
                     return false; // -1 (not handled) or the end of the input before the object closed
@@ -171,14 +192,14 @@ public sealed partial class EventReader
     /// Reads the value of a known property; returns the index after it, or -1 when not handled. A string value is
     /// addressed in the copy of the event at <paramref name="textBase"/> of the context's text.
     /// </summary>
-    private int ReadPlainValue(ReadOnlySpan<byte> json, int i, NameEntry entry, DecisionContext context, int textBase)
+    private int ReadPlainValue(ReadOnlySpan<byte> json, int i, NameEntry entry, DecisionContext context, int textBase, ref bool nonAscii)
     {
         var field = entry.Field;
         var reserved = entry.Reserved;
         var b = json[i];
         if (b == (byte)'"')
         {
-            var end = ScanString(json, i + 1);
+            var end = ScanString(json, i + 1, ref nonAscii);
             if (end < 0)
             {
                 return -1;
@@ -308,12 +329,12 @@ public sealed partial class EventReader
     }
 
     /// <summary>Skips the plain value of an unknown property; returns the index after it, or -1 when not handled.</summary>
-    private static int SkipPlainValue(ReadOnlySpan<byte> json, int i)
+    private static int SkipPlainValue(ReadOnlySpan<byte> json, int i, ref bool nonAscii)
     {
         var b = json[i];
         if (b == (byte)'"')
         {
-            var end = ScanString(json, i + 1);
+            var end = ScanString(json, i + 1, ref nonAscii);
             return end < 0 ? -1 : end + 1;
         }
 
@@ -334,34 +355,55 @@ public sealed partial class EventReader
 
     /// <summary>
     /// Scans a string's content from <paramref name="i"/> (just after the opening quote); returns the index of the
-    /// closing quote, or -1 at an escape, a control character or the end of the input.
+    /// closing quote, or -1 at an escape, a control character or the end of the input. Sets
+    /// <paramref name="nonAscii"/> when the content (or, harmlessly, a byte after it in the same 16) is not ASCII.
     /// </summary>
     /// <remarks>
-    /// 16 bytes per step while 16 remain (events are a few hundred bytes, so nearly always): one unsigned compare
-    /// for control characters and two equality compares, then the lowest hit. The last bytes go one at a time.
+    /// 16 bytes per step while 16 remain (events are a few hundred bytes, so nearly always): one signed compare — below
+    /// 0x20 is a control character, below zero a byte of 0x80 or more — and two equality compares, then the lowest hit.
+    /// A non-ASCII hit is flagged and the rest of the string goes one byte at a time, as do the last bytes of the
+    /// input. The flag is how the caller knows whether the event needs a UTF-8 validation at all.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ScanString(ReadOnlySpan<byte> json, int i)
+    private static int ScanString(ReadOnlySpan<byte> json, int i, ref bool nonAscii)
     {
         if (Vector128.IsHardwareAccelerated)
         {
             var quote = Vector128.Create((byte)'"');
             var backslash = Vector128.Create((byte)'\\');
-            var space = Vector128.Create((byte)0x20);
+            var space = Vector128.Create((sbyte)0x20);
             while (i <= json.Length - Vector128<byte>.Count)
             {
                 var v = Vector128.Create(json.Slice(i, Vector128<byte>.Count));
-                var hits = Vector128.Equals(v, quote) | Vector128.Equals(v, backslash) | Vector128.LessThan(v, space);
+                var hits = Vector128.Equals(v, quote) | Vector128.Equals(v, backslash) | Vector128.LessThan(v.AsSByte(), space).AsByte();
                 if (hits != Vector128<byte>.Zero)
                 {
                     var at = i + BitOperations.TrailingZeroCount(hits.ExtractMostSignificantBits());
-                    return json[at] == (byte)'"' ? at : -1;
+                    var b = json[at];
+                    if (b == (byte)'"')
+                    {
+                        return at;
+                    }
+
+                    if (b < 0x80)
+                    {
+                        return -1;
+                    }
+
+                    nonAscii = true;
+                    return ScanStringByBytes(json, at + 1, ref nonAscii);
                 }
 
                 i += Vector128<byte>.Count;
             }
         }
 
+        return ScanStringByBytes(json, i, ref nonAscii);
+    }
+
+    /// <summary>The scalar rest of <see cref="ScanString"/>.</summary>
+    private static int ScanStringByBytes(ReadOnlySpan<byte> json, int i, ref bool nonAscii)
+    {
         var stops = StringStops;
         while ((uint)i < (uint)json.Length)
         {
@@ -369,6 +411,11 @@ public sealed partial class EventReader
             if (stops[b] != 0)
             {
                 return b == (byte)'"' ? i : -1;
+            }
+
+            if (b >= 0x80)
+            {
+                nonAscii = true;
             }
 
             i++;

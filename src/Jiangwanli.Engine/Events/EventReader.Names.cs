@@ -6,7 +6,7 @@ namespace Jiangwanli.Engine.Events;
 
 public sealed partial class EventReader
 {
-    private enum Reserved : byte
+    internal enum Reserved : byte
     {
         None,
         Id,
@@ -14,13 +14,20 @@ public sealed partial class EventReader
     }
 
     /// <summary>What a property name means to the reader: a schema field, a reserved name, or both.</summary>
-    private sealed class NameEntry(byte[] name, SchemaField? field, Reserved reserved)
+    internal sealed class NameEntry(byte[] name, SchemaField? field, Reserved reserved)
     {
         public readonly byte[] Name = name;
         public readonly SchemaField? Field = field;
         public readonly Reserved Reserved = reserved;
         public readonly ulong Head = NameTable.HeadOf(name);
         public readonly ulong Tail = NameTable.TailOf(name);
+
+        /// <summary>True when <paramref name="name"/> is this entry's name (same length, head and tail words, and for
+        /// names over 16 bytes the same bytes).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Is(ReadOnlySpan<byte> name)
+            => name.Length == Name.Length && NameTable.HeadOf(name) == Head && NameTable.TailOf(name) == Tail
+                && (name.Length <= NameTable.ExactWords || name.SequenceEqual(Name));
     }
 
     /// <summary>
@@ -30,9 +37,9 @@ public sealed partial class EventReader
     /// compared byte by byte. A pack has a handful of names per length, so this is one or two compares per property,
     /// where xxHash64 of the name cost more than the whole lookup.
     /// </summary>
-    private sealed class NameTable
+    internal sealed class NameTable
     {
-        private const int ExactWords = 16;
+        public const int ExactWords = 16;
 
         private readonly NameEntry[]?[] _byLength;
 

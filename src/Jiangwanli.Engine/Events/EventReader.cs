@@ -76,24 +76,25 @@ public sealed partial class EventReader
             return Fail(context, EventErrorCode.TooLarge, RootName, "event is larger than the configured limit", 0);
         }
 
-        // Checked once for the whole body (vectorized) so that every string copied later is valid UTF-8 and the
-        // event can be embedded verbatim in the audit record.
-        if (!Utf8.IsValid(json))
-        {
-            return Fail(context, EventErrorCode.MalformedJson, RootName, "event is not valid UTF-8", 0);
-        }
-
         // The common shape (a flat object of plain values) is scanned by hand; anything else, and every refusal,
-        // is read again from the start by the general path below, which alone decides errors.
+        // is read again from the start by the general path below, which alone decides errors. The fast path tells
+        // whether it saw a byte outside ASCII; an all-ASCII event needs no UTF-8 validation.
         if (!ForceGeneralPath && _options.MaxDepth >= 1)
         {
-            if (TryReadFlat(json, context))
+            if (TryReadFlat(json, context, out var nonAscii) && (!nonAscii || Utf8.IsValid(json)))
             {
                 return true;
             }
 
             context.Reset();
             context.TimestampMs = nowMs;
+        }
+
+        // Checked for the whole body (vectorized) so that every string copied later is valid UTF-8 and the event can
+        // be embedded verbatim in the audit record.
+        if (!Utf8.IsValid(json))
+        {
+            return Fail(context, EventErrorCode.MalformedJson, RootName, "event is not valid UTF-8", 0);
         }
 
         try

@@ -266,6 +266,33 @@ public class EventReaderFastPathTests
         AssertSameRead(fast, new EventReader(s_schema, s_options) { ForceGeneralPath = true }, bytes);
     }
 
+    /// <summary>
+    /// The fast path validates UTF-8 only when it saw a byte outside ASCII: an invalid sequence anywhere a string can
+    /// hold one — a value read 16 bytes at a time or byte by byte at the end, a skipped value, a property name — is
+    /// refused exactly as the general path refuses it, and valid non-ASCII text is read.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"user\":\"ab\u00ffcdefghijklmnopqrstuvwxyz\",\"amount\":1}", "FF")]
+    [InlineData("{\"amount\":1,\"user\":\"abc\u00ff\"}", "FF")]
+    [InlineData("{\"user\":\"u\",\"unknown\":\"abcdefghijklmnopqrstuvwx\u00c3\"}", "C3")]
+    [InlineData("{\"user\":\"u\",\"unkn\u00c3own\":1}", "C3")]
+    [InlineData("{\"user\":\"abcdefghijklmnopqrstu\u00ed\"}", null)]
+    [InlineData("{\"user\":\"\u4e2d\u4e2d\u4e2d\u4e2d\u4e2d\u4e2d\u4e2d\u4e2d\"}", null)]
+    public void TryRead_NonAsciiBytes_ValidatedOnlyWhenSeen(string json, string? replaceWithLatin1Byte)
+    {
+        // Latin-1 here stands for a raw byte: "\u00ff" becomes the single byte FF, which is not UTF-8.
+        var bytes = replaceWithLatin1Byte is null ? Encoding.UTF8.GetBytes(json) : Encoding.Latin1.GetBytes(json);
+        var fast = new EventReader(s_schema, s_options);
+        var general = new EventReader(s_schema, s_options) { ForceGeneralPath = true };
+        var (ok, context) = AssertSameRead(fast, general, bytes);
+        Assert.Equal(replaceWithLatin1Byte is null, ok);
+        if (!ok)
+        {
+            Assert.Equal(EventErrorCode.MalformedJson, context.Error.Code);
+            Assert.Contains("UTF-8", context.Error.Message, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Reads with both readers into fresh contexts and asserts identical outcomes.</summary>
     private static (bool Ok, DecisionContext Context) AssertSameRead(EventReader fast, EventReader general, byte[] json)
     {

@@ -109,3 +109,21 @@ internal sealed class StringConditional(BoolNode condition, StringNode whenTrue,
     public override bool TryEval(DecisionContext context, out ReadOnlySpan<byte> value)
         => _condition.Eval(context) ? _whenTrue.TryEval(context, out value) : _whenFalse.TryEval(context, out value);
 }
+
+/// <summary>
+/// A rule condition as a node: the compiled tree itself when the predicate is a tree's <see cref="BoolNode.Eval"/>
+/// (what <see cref="RuleCompiler.Compile"/> returns), else a node that calls the delegate.
+/// </summary>
+internal sealed class PredicateCall(RulePredicate predicate) : BoolNode
+{
+    private readonly RulePredicate _predicate = predicate;
+
+    public override bool Eval(DecisionContext context) => _predicate(context);
+
+    /// <summary>The node behind <paramref name="predicate"/>, or a wrapper that calls it.</summary>
+    public static BoolNode Unwrap(RulePredicate predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return predicate.Target is BoolNode node && predicate.Equals((RulePredicate)node.Eval) ? node : new PredicateCall(predicate);
+    }
+}
