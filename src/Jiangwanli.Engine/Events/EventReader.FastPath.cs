@@ -356,7 +356,8 @@ public sealed partial class EventReader
     /// <summary>
     /// Scans a string's content from <paramref name="i"/> (just after the opening quote); returns the index of the
     /// closing quote, or -1 at an escape, a control character or the end of the input. Sets
-    /// <paramref name="nonAscii"/> when the content (or, harmlessly, a byte after it in the same 16) is not ASCII.
+    /// <paramref name="nonAscii"/> when a byte of the content is not ASCII (bytes after the closing quote are not looked
+    /// at: the lowest hit of a 16-byte step decides).
     /// </summary>
     /// <remarks>
     /// 16 bytes per step while 16 remain (events are a few hundred bytes, so nearly always): one signed compare — below

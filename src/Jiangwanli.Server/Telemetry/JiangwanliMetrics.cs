@@ -7,9 +7,10 @@ namespace Jiangwanli.Server.Telemetry;
 
 /// <summary>
 /// The service's own instruments on the <c>Jiangwanli</c> meter, created through <see cref="IMeterFactory"/>.
-/// Instruments live in fields and every call checks <c>Enabled</c> before it builds tags (the KestrelMetrics
-/// pattern), so an unobserved instrument costs a branch. Tag values are constants or rule ids held by the
-/// pack: recording allocates nothing.
+/// The counts every request updates (decisions by outcome, refusals by reason) are observable instruments read from
+/// striped counters at collection time; the others live in fields and every call checks <c>Enabled</c> before it
+/// builds tags (the KestrelMetrics pattern), so an unobserved instrument costs a branch. Tag values are constants or
+/// rule ids held by the pack: recording allocates nothing.
 /// </summary>
 internal sealed class JiangwanliMetrics
 {
@@ -85,12 +86,8 @@ internal sealed class JiangwanliMetrics
     /// <param name="reason">A constant reason tag (see <c>ProblemType.Reason</c>).</param>
     public void Rejected(string reason)
     {
-        if (!_rejected.TryGetValue(reason, out var counter))
-        {
-            counter = _rejected.GetOrAdd(reason, static _ => new StripedCounter());
-        }
-
-        counter.Increment();
+        // GetOrAdd looks the key up first: after a reason's first refusal this is one lookup, no allocation.
+        _rejected.GetOrAdd(reason, static _ => new StripedCounter()).Increment();
     }
 
     /// <summary>Refusals counted under <paramref name="reason"/> since start.</summary>
