@@ -10,19 +10,19 @@ namespace Jiangwanli.Engine.Features;
 /// <remarks>
 /// A record is a run of 64-bit words in a slab (see <see cref="RecordPart"/>):
 /// <code>
-/// [0] entity key   [1] next link (low 32) | expires at (high 32)   [2] flags
+/// [0] entity key   [1] expires at (high 32; low 32 unused)   [2] flags
 /// [3 ..]  hot words, per slot: Head, then the running aggregate(s) — read on every event, so they share lines
 /// [.. ]   rings, per slot: the bucket values (count: uint[n] packed two a word; sum/min/max: double[n];
 ///         avg: double[n] sums then double[n] counts; distinct: uint[n] of values whose newest bucket is b — the
 ///         values themselves live out of line, see FeatureShard.Distinct)
 /// </code>
 /// Why one record per entity rather than one key per feature: a decision on the default pack touches 9 windows of 4
-/// entities. As separate keys that is 9 dependent hash-chain walks, 9 lock round trips and 9 payload misses; as records
+/// entities. As separate keys that is 9 dependent hash lookups, 9 lock round trips and 9 payload misses; as records
 /// it is 4 walks and 4 locks, and the windows of one entity are loads the CPU can issue in parallel.
 /// </remarks>
 internal sealed class FeatureTable
 {
-    /// <summary>Words before the first slot: entity, link/expiry, flags.</summary>
+    /// <summary>Words before the first slot: entity, expiry, flags.</summary>
     public const int HeaderWords = 3;
 
     public FeatureTable(int id, SchemaField by, ReadOnlySpan<FeatureDefinition> features, WindowLayout layout, uint fixedExpirySeconds)

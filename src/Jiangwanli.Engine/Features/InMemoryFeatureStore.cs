@@ -187,9 +187,9 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 
     /// <summary>
     /// Starts the cache misses of every entity's record at once instead of one entity after another, and works out
-    /// each window's bucket and each entity's hash on the way (the locked pass reuses both). Three rounds: the chain
-    /// heads of all groups; then the records they point at — their hot lines and the ring word each window will
-    /// update; then the first probe of each distinct set. Without it each group costs a chain miss, a record miss and
+    /// each window's bucket and each entity's hash on the way (the locked pass reuses both). Three rounds: the index
+    /// lines of all groups; then the records they point at — their hot lines and the ring word each window will
+    /// update; then the first probe of each distinct set. Without it each group costs an index miss, a record miss and
     /// a miss per ring in turn, serialized further by the stripe lock between groups; with it they overlap.
     /// Lock-free and racy by design: these are hints (see <see cref="Slab{T}.Prefetch"/>); the locked lookup that
     /// follows is the real one.
@@ -202,7 +202,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             if (context.Has(group.By))
             {
                 var hash = hashes[g] = EntityHash(context.GetEntityKey(group.EntityIndex));
-                _shards[ShardOf(hash)].PeekPart(group.Table)?.PrefetchChain(hash);
+                _shards[ShardOf(hash)].PeekPart(group.Table)?.PrefetchIndex(hash);
             }
         }
 
@@ -223,7 +223,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
             }
 
             var part = _shards[ShardOf(hashes[g])].PeekPart(group.Table);
-            var id = heads[g] = part?.PeekHead(hashes[g]) ?? -1;
+            var id = heads[g] = part?.Peek(context.GetEntityKey(group.EntityIndex), hashes[g]) ?? -1;
             if (id < 0)
             {
                 continue;
@@ -346,7 +346,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
         }
     }
 
-    /// <summary>The hash of an entity key that picks its stripe (bits 40+) and its chain (low bits) in every table.</summary>
+    /// <summary>The hash of an entity key that picks its stripe (bits 40+) and its index slot (low bits) in every table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong EntityHash(ulong entity) => StableHash.Mix(entity);
 
