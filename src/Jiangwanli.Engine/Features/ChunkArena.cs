@@ -18,8 +18,14 @@ namespace Jiangwanli.Engine.Features;
 /// </remarks>
 internal static unsafe partial class ChunkArena
 {
-    /// <summary>Largest chunk; a slab whose chunk would be larger allocates it on the pinned heap instead.</summary>
+    /// <summary>Largest slab chunk; a slab whose chunk would be larger allocates it on the pinned heap instead.</summary>
     public const int ChunkBytes = 16 * 1024;
+
+    /// <summary>
+    /// Largest rent: the record indexes (<see cref="RecordIndex"/>, power-of-two arrays of 128 B to 4 MiB) come from
+    /// here too; bigger ones use the pinned heap.
+    /// </summary>
+    public const int LargestRent = 4 << 20;
 
     private const int Granule = 64;
 
@@ -43,18 +49,18 @@ internal static unsafe partial class ChunkArena
     /// <summary>What a chunk of <paramref name="bytes"/> really takes: rounded up to 64 bytes (cache lines stay aligned).</summary>
     public static int SizeOf(int bytes) => (bytes + Granule - 1) & ~(Granule - 1);
 
-    /// <summary>A zeroed, 64-byte aligned chunk of <paramref name="bytes"/> (at most <see cref="ChunkBytes"/>).</summary>
+    /// <summary>A zeroed, 64-byte aligned chunk of <paramref name="bytes"/> (at most <see cref="LargestRent"/>).</summary>
     public static nint Rent(int bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, ChunkBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, LargestRent);
         var size = SizeOf(bytes);
         nint chunk = 0;
         lock (s_lock)
         {
             if (!s_free.TryGetValue(size, out var free) || !free.TryPop(out chunk))
             {
-                // A new block when this one cannot hold the chunk (its tail, < 16 KiB of 32 MiB, is left unused).
+                // A new block when this one cannot hold the chunk (its tail, smaller than the chunk, is left unused).
                 if (s_used + size > BlockBytes)
                 {
                     s_block = (nint)NativeMemory.AlignedAlloc((nuint)BlockBytes, HugePageBytes);

@@ -151,8 +151,8 @@ internal sealed class RecordPart
 /// rounds could not see coming, because only the head record was prefetched. Here the lock-free prefetch pass reads
 /// the home line, matches the tag, and prefetches the right record; the locked lookup then reads lines already on
 /// their way. Entries are 8 bytes at load ≤ ½ instead of 4 at load ≤ 1: 16–32 bytes of index per record instead of 4–8.
-/// Pinned and addressed by pointer and a stored mask, like <see cref="Slab{T}"/>, so a lookup never reads the array
-/// header; immutable in shape (growing makes a new one), so a lock-free reader sees a base and mask that belong together.
+/// Arena memory (huge pages, <see cref="ChunkArena"/>) addressed by pointer and a stored mask, like <see cref="Slab{T}"/>,
+/// so a lookup never reads an array header; immutable in shape (growing makes a new one), so a lock-free reader sees a base and mask that belong together.
 /// </remarks>
 internal sealed unsafe class RecordIndex
 {
@@ -162,15 +162,36 @@ internal sealed unsafe class RecordIndex
     /// <summary>How far the lock-free <see cref="Peek"/> probes before giving up (a bound, since writers may be shifting entries).</summary>
     private const int PeekProbes = 16;
 
-    private readonly ulong[] _slots;
+    private readonly ulong[]? _slots;
     private readonly ulong* _base;
     private readonly int _mask;
 
     public RecordIndex(int length)
     {
-        _slots = GC.AllocateArray<ulong>(length, pinned: true);
-        _base = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slots));
         _mask = length - 1;
+        var bytes = (long)length * sizeof(ulong);
+        if (bytes <= ChunkArena.LargestRent)
+        {
+            // Arena memory: on huge pages, like the records, so reaching an entity's index line costs no page walk.
+            _base = (ulong*)ChunkArena.Rent((int)bytes);
+        }
+        else
+        {
+            _slots = GC.AllocateArray<ulong>(length, pinned: true);
+            _base = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slots));
+        }
+    }
+
+    /// <summary>
+    /// Gives arena memory back when the index is unreachable (grown or its part dropped). A lock-free reader that
+    /// still holds the pointer reads reused memory at worst: arena memory is never unmapped, and what it reads is a hint.
+    /// </summary>
+    ~RecordIndex()
+    {
+        if (_slots is null)
+        {
+            ChunkArena.Return((nint)_base, Length * sizeof(ulong));
+        }
     }
 
     public int Length => _mask + 1;

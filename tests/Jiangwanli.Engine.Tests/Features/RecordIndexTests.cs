@@ -58,6 +58,26 @@ public sealed class RecordIndexTests
         }
     }
 
+    [Theory]
+    [InlineData(16)] // arena memory
+    [InlineData(ChunkArena.LargestRent / sizeof(ulong) * 2)] // past the arena's largest rent: the pinned heap
+    public void Index_EitherBacking_FindsWhatWasInserted(int length)
+    {
+        var index = new RecordIndex(length);
+        var count = Math.Min(1_000, length / 2);
+        for (var i = 0; i < count; i++)
+        {
+            index.Insert(RecordIndex.EntryOf((ulong)i, i), InMemoryFeatureStore.EntityHash((ulong)i));
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal(i, index.Peek(RecordIndex.TagOf((ulong)i), InMemoryFeatureStore.EntityHash((ulong)i)));
+        }
+
+        Assert.Equal(-1, index.Peek(RecordIndex.TagOf(123_456_789UL), InMemoryFeatureStore.EntityHash(123_456_789UL)));
+    }
+
     private static void Check(RecordPart part, Dictionary<ulong, int> model)
     {
         Assert.Equal(model.Count, part.Count);
