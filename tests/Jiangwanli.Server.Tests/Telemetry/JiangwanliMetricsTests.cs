@@ -11,7 +11,8 @@ public sealed class JiangwanliMetricsTests
     public void Rejected_ManyThreadsTwoReasons_CountsEachExactlyAndPublishesThem()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var metrics = new JiangwanliMetrics(services.GetRequiredService<IMeterFactory>());
+        var factory = services.GetRequiredService<IMeterFactory>();
+        var metrics = new JiangwanliMetrics(factory);
         const int Threads = 4, PerThread = 10_000;
 
         Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
@@ -30,7 +31,8 @@ public sealed class JiangwanliMetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Name == "jiangwanli.events.rejected")
+            // Only this test's meter: tests running in parallel publish the same instrument from their own factories.
+            if (instrument.Name == "jiangwanli.events.rejected" && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 l.EnableMeasurementEvents(instrument);
             }
