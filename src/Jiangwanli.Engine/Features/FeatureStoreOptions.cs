@@ -36,7 +36,7 @@ public sealed class FeatureStoreOptions
     public int DistinctSketchPrecision { get; init; } = 7;
 
     /// <summary>
-    /// Lock stripes (shards); a power of two. Null (default): 16 × processors, at least 64, at most 4096, and never more
+    /// Lock stripes (shards); a power of two. Null (default): 8 × processors, at least 16, at most 4096, and never more
     /// than <see cref="MaxTrackedKeys"/>.
     /// </summary>
     public int? Shards { get; init; }

@@ -447,7 +447,11 @@ public sealed class InMemoryFeatureStore : IFeatureStore
 
     private static int DefaultShards(int maxKeys)
     {
-        var wanted = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 16, 64, 4096));
+        // 8 per core keeps two decisions apart on their stripes most of the time (each holds a stripe for tens of ns),
+        // and no more: every (stripe, table) pair is a part with its own index and slab objects, which each decision
+        // walks before its first prefetch. With 64 stripes on 2 cores those objects no longer stayed in cache
+        // (16 stripes: decide 5 % faster, docs/benchmarks.md "Fifth session").
+        var wanted = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 8, 16, 4096));
         var cap = 1 << BitOperations.Log2((uint)maxKeys);
         return Math.Min(wanted, cap);
     }
