@@ -268,22 +268,28 @@ internal sealed unsafe class RecordIndex
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Peek(ulong tag, ulong hash)
     {
+        var found = -1;
         var i = (int)hash;
         for (var n = 0; n < PeekProbes; n++, i++)
         {
             var entry = _base[i & _mask];
             if (entry == 0)
             {
-                return -1;
+                break;
             }
 
             if ((entry & TagMask) == tag)
             {
-                return IdOf(entry);
+                found = IdOf(entry);
+                break;
             }
         }
 
-        return -1;
+        // A lock-free caller may hold the only reference to an index that growth has replaced. Arena memory is never
+        // unmapped, but a pinned array (an index past the arena's largest rent) lives only as long as this object:
+        // keep it reachable until the last read.
+        GC.KeepAlive(this);
+        return found;
     }
 
     /// <summary>Hints the CPU to fetch the home slot's line (harmless without the lock).</summary>
