@@ -49,7 +49,7 @@ internal sealed class RecordPart
     {
         var index = Index;
         var tag = RecordIndex.TagOf(entity);
-        for (var i = (int)hash; ; i++)
+        for (var i = (int)hash; ; i++) // ends: the index is at most half full, so a probe meets an empty slot
         {
             var entry = index.At(i);
             if (entry == 0)
@@ -146,13 +146,14 @@ internal sealed class RecordPart
 /// (no tombstones), so a probe always ends at an empty slot.
 /// </summary>
 /// <remarks>
-/// Why this and not a chained index (the design before the fifth session): with chains at load ½–1, a third to a half
-/// of lookups found another entity's record first and had to follow its link — a dependent DRAM miss the prefetch
+/// Why this and not a chained index (the design before the fifth session): with chains at load ½–1, a quarter to a
+/// half of lookups found another entity's record first and had to follow its link — a dependent DRAM miss the prefetch
 /// rounds could not see coming, because only the head record was prefetched. Here the lock-free prefetch pass reads
 /// the home line, matches the tag, and prefetches the right record; the locked lookup then reads lines already on
 /// their way. Entries are 8 bytes at load ≤ ½ instead of 4 at load ≤ 1: 16–32 bytes of index per record instead of 4–8.
-/// Arena memory (huge pages, <see cref="ChunkArena"/>) addressed by pointer and a stored mask, like <see cref="Slab{T}"/>,
-/// so a lookup never reads an array header; immutable in shape (growing makes a new one), so a lock-free reader sees a base and mask that belong together.
+/// Arena memory (huge pages, <see cref="ChunkArena"/>) addressed by pointer and a stored mask, like
+/// <see cref="Slab{T}"/>, so a lookup never reads an array header; immutable in shape (growing makes a new one), so a
+/// lock-free reader sees a base and mask that belong together.
 /// </remarks>
 internal sealed unsafe class RecordIndex
 {
