@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Jiangwanli.Engine.Events;
 using Jiangwanli.Engine.Schema;
 
@@ -194,7 +195,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
     /// Lock-free and racy by design: these are hints (see <see cref="Slab{T}.Prefetch"/>); the locked lookup that
     /// follows is the real one.
     /// </summary>
-    private void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets, Span<ulong> hashes, Span<int> heads)
+    private unsafe void Prefetch(PlanGroup[] groups, DecisionContext context, long timestamp, Span<long> buckets, Span<ulong> hashes, Span<int> heads)
     {
         for (var g = 0; g < groups.Length; g++)
         {
@@ -229,16 +230,7 @@ public sealed class InMemoryFeatureStore : IFeatureStore
                 continue;
             }
 
-            var records = part!.Records;
-            for (var line = 0; line < group.Table.HotLines; line++)
-            {
-                records.Prefetch(id, line * 8);
-            }
-
-            for (var i = 0; i < slots.Length; i++)
-            {
-                records.Prefetch(id, slots[i].RingWord(mine[i]));
-            }
+            PrefetchRecord(part!.Records.PeekAddress(id), group.Table.HotLines, slots, mine);
         }
 
         // Third round: distinct sets live out of line; their first probe waits on the record's meta word, which the
@@ -267,6 +259,26 @@ public sealed class InMemoryFeatureStore : IFeatureStore
                     shard.PrefetchDistinct(part, heads[g], slots[i], context.GetEntityKey(input.Of!.EntityIndex));
                 }
             }
+        }
+    }
+
+    /// <summary>A record's hot lines and the ring word each window will update (one address lookup for all of them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchRecord(ulong* record, int hotLines, FeatureSlot[] slots, Span<long> buckets)
+    {
+        if (record == null || !Sse.IsSupported)
+        {
+            return;
+        }
+
+        for (var line = 0; line < hotLines; line++)
+        {
+            Sse.Prefetch0(record + (line * 8));
+        }
+
+        for (var i = 0; i < slots.Length; i++)
+        {
+            Sse.Prefetch0(record + slots[i].RingWord(buckets[i]));
         }
     }
 

@@ -133,6 +133,24 @@ internal sealed class Slab<T>
     }
 
     /// <summary>
+    /// The address of a slot's block without the owner's lock, or null when its chunk does not exist: for issuing
+    /// several prefetches into one block after one lookup (the same safety as <see cref="Prefetch"/>; never read
+    /// through it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe T* PeekAddress(int slot)
+    {
+        var bases = _bases;
+        var index = slot >> _shift;
+        if ((uint)index >= (uint)bases.Length || bases[index] == 0)
+        {
+            return null;
+        }
+
+        return (T*)bases[index] + ((long)(slot & _mask) * _stride);
+    }
+
+    /// <summary>
     /// Reads element <paramref name="element"/> of a slot's block without the owner's lock (for prefetch decisions only):
     /// false when the chunk does not exist. The value may be stale or torn; the pinned chunk stays valid while this
     /// slab is reachable, so the read itself is safe.

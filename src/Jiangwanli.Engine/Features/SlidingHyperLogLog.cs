@@ -15,19 +15,20 @@ namespace Jiangwanli.Engine.Features;
 /// error ≈ 1.04/√m (m = 2^p); below 2.5·m the linear-counting correction applies and is more accurate.</para>
 /// <para>Block layout (N = buckets per window, m = registers):
 /// <code>
-///  0                    N·m           N·m+m        N·m+m+16  N·m+m+20  N·m+m+24
-///  +--------------------+-------------+------------+---------+---------+
-///  | rows: N × m ranks  | merged (m)  | Σ 2^(64−r) | zeros   | valid   |
-///  +--------------------+-------------+------------+---------+---------+
+///  0                    N·m           N·m+m        N·m+m+16  N·m+m+20  N·m+m+24   N·m+m+32
+///  +--------------------+-------------+------------+---------+---------+----------+
+///  | rows: N × m ranks  | merged (m)  | Σ 2^(64−r) | zeros   | valid   | estimate |
+///  +--------------------+-------------+------------+---------+---------+----------+
 /// </code>
 /// "merged" is the per-register maximum over the live rows, with its harmonic sum in 2^-64 fixed point (exact, so
 /// the estimate does not depend on the order values arrived in) and its count of zero registers. While valid, an
 /// addition updates them in O(1); clearing a row (the window advanced) marks them stale and the next read re-merges the
-/// rows — at most once per bucket per key.</para>
+/// rows — at most once per bucket per key. The estimate itself (a 128-bit to double conversion, a division, often a
+/// logarithm) is kept too, NaN once a register rose, so a read of an unchanged sketch is one load.</para>
 /// </remarks>
 internal static class SlidingHyperLogLog
 {
-    private const int SummaryBytes = 24;
+    private const int SummaryBytes = 32;
 
     /// <summary>Bytes of one block.</summary>
     public static int BlockBytes(int buckets, int registers) => (buckets * registers) + registers + SummaryBytes;
@@ -62,6 +63,7 @@ internal static class SlidingHyperLogLog
             }
 
             merged = rank;
+            MemoryMarshal.Write(summary[(m + 24)..], double.NaN);
         }
     }
 
@@ -82,6 +84,10 @@ internal static class SlidingHyperLogLog
         {
             Merge(block, rows, layout);
         }
+        else if (MemoryMarshal.Read<double>(summary[(m + 24)..]) is var cached && !double.IsNaN(cached))
+        {
+            return cached;
+        }
 
         var sum = Math.ScaleB((double)MemoryMarshal.Read<UInt128>(summary[m..]), -64);
         var zeros = MemoryMarshal.Read<int>(summary[(m + 16)..]);
@@ -92,7 +98,9 @@ internal static class SlidingHyperLogLog
             estimate = registers * Math.Log(registers / zeros);
         }
 
-        return Math.Round(estimate);
+        estimate = Math.Round(estimate);
+        MemoryMarshal.Write(summary[(m + 24)..], estimate);
+        return estimate;
     }
 
     private static void Merge(Span<byte> block, int rows, WindowLayout layout)
