@@ -34,17 +34,17 @@ public sealed class FeatureStoreAllocationTests
             store.Observe(features, context);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var round = 0; round < 20; round++)
+        var allocated = SteadyStateAllocation.Measure(() =>
         {
-            foreach (var context in contexts)
+            for (var round = 0; round < 20; round++)
             {
-                context.TimestampMs += 50_000;
-                store.Observe(features, context);
+                foreach (var context in contexts)
+                {
+                    context.TimestampMs += 50_000;
+                    store.Observe(features, context);
+                }
             }
-        }
-
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
         Assert.Equal(0, allocated);
         Assert.True(contexts[0].GetFeature(5) > 64, "user 0 should be in sketch mode");
     }

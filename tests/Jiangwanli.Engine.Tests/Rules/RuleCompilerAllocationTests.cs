@@ -42,13 +42,13 @@ public sealed class RuleCompilerAllocationTests
             matched += EvaluateAll(predicates, context);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        var allocated = SteadyStateAllocation.Measure(() =>
         {
-            matched += EvaluateAll(predicates, context);
-        }
-
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (var i = 0; i < 10_000; i++)
+            {
+                matched += EvaluateAll(predicates, context);
+            }
+        });
         Assert.Equal(0, allocated);
         Assert.True(matched > 0);
     }
