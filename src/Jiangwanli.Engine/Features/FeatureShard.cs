@@ -239,9 +239,7 @@ internal sealed partial class FeatureShard
 
                 var entity = record[0];
                 var copy = into.Records.Get(into.Add(entity, InMemoryFeatureStore.EntityHash(entity)));
-                var link = (uint)copy[1];
-                record.CopyTo(copy);
-                copy[1] = (copy[1] & 0xFFFF_FFFF_0000_0000UL) | link;
+                record.CopyTo(copy); // word 1 is the expiry only since the index left the records (no link to keep)
                 foreach (var slot in part.Table.Slots)
                 {
                     if (slot.Kind == FeatureKind.Distinct)
