@@ -114,9 +114,9 @@ internal sealed class RecordPart
     /// <summary>The home slot hash of the record an index entry points at (for the index's backward shift).</summary>
     internal ulong HashOf(ulong entry) => InMemoryFeatureStore.EntityHash(Records.Get(RecordIndex.IdOf(entry))[0]);
 
-    /// <summary>Sets a record's expiry second (high half of word 1).</summary>
+    /// <summary>Sets a record's expiry second (high half of word 1; the low half is unused since the index left the records).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SetExpiry(Span<ulong> record, uint expiresAt) => record[1] = (uint)record[1] | ((ulong)expiresAt << 32);
+    public static void SetExpiry(Span<ulong> record, uint expiresAt) => record[1] = (ulong)expiresAt << 32;
 
     /// <summary>A record's expiry second.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

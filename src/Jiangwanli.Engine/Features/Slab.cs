@@ -116,26 +116,27 @@ internal sealed class Slab<T>
 
     /// <summary>
     /// Hints the CPU to fetch the cache line holding element <paramref name="element"/> of a slot's block. Safe to call
-    /// without the owner's lock: the base table may be read while it grows and the slot may be stale, so the chunk is
-    /// checked for presence; a prefetch of any address is harmless (it never faults).
+    /// without the owner's lock (see <see cref="PeekAddress"/>); a prefetch of any address is harmless (it never faults).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe void Prefetch(int slot, int element)
     {
-        var bases = _bases;
-        var index = slot >> _shift;
-        if (!Sse.IsSupported || (uint)index >= (uint)bases.Length || bases[index] == 0)
+        if (!Sse.IsSupported)
         {
             return;
         }
 
-        Sse.Prefetch0((T*)bases[index] + ((long)((slot & _mask) * _stride) + element));
+        var block = PeekAddress(slot);
+        if (block != null)
+        {
+            Sse.Prefetch0(block + element);
+        }
     }
 
     /// <summary>
-    /// The address of a slot's block without the owner's lock, or null when its chunk does not exist: for issuing
-    /// several prefetches into one block after one lookup (the same safety as <see cref="Prefetch"/>; never read
-    /// through it).
+    /// The address of a slot's block without the owner's lock, or null when its chunk does not exist: the base table
+    /// may be read while it grows and the slot may be stale, so the chunk is checked for presence. For prefetching
+    /// (several lines of one block after one lookup) and <see cref="TryPeek"/>'s read inside the block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe T* PeekAddress(int slot)
@@ -158,15 +159,14 @@ internal sealed class Slab<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe bool TryPeek(int slot, int element, out T value)
     {
-        var bases = _bases;
-        var index = slot >> _shift;
-        if ((uint)index >= (uint)bases.Length || bases[index] == 0 || (uint)element >= (uint)_stride)
+        var block = PeekAddress(slot);
+        if (block == null || (uint)element >= (uint)_stride)
         {
             value = default;
             return false;
         }
 
-        value = *((T*)bases[index] + ((slot & _mask) * _stride) + element);
+        value = block[element];
         return true;
     }
 
