@@ -62,12 +62,13 @@ public sealed class LifecycleTests
     public async Task Serve_ManagementOnAllInterfacesWithoutToken_RefusesToStart()
     {
         using var data = new TempDirectory();
+        var (publicPort, managementPort) = FreePorts.Pair();
         var (exit, _, error) = await Jwl.RunAsync(
             data.Path,
             TimeSpan.FromSeconds(60),
             "serve",
-            "--urls", $"http://127.0.0.1:{FreePorts.Next()}",
-            "--management-urls", $"http://0.0.0.0:{FreePorts.Next()}",
+            "--urls", $"http://127.0.0.1:{publicPort}",
+            "--management-urls", $"http://0.0.0.0:{managementPort}",
             "--data", data.Path);
 
         Assert.Equal(1, exit);

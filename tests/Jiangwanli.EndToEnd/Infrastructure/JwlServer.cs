@@ -69,8 +69,7 @@ internal sealed class JwlServer : IAsyncDisposable
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         var data = dataDirectory ?? owned!.Path;
-        var publicPort = FreePorts.Next();
-        var managementPort = FreePorts.Next();
+        var (publicPort, managementPort) = FreePorts.Pair();
         string[] args =
         [
             "serve",

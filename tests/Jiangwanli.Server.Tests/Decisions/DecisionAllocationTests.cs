@@ -30,12 +30,13 @@ public sealed class DecisionAllocationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        var (publicPort, managementPort) = FreePorts.Pair();
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Jiangwanli:Pack"] = TestPacks.DefaultPackPath,
             ["Jiangwanli:DataDirectory"] = _data.Path,
-            ["Jiangwanli:Urls"] = $"http://127.0.0.1:{FreePorts.Next()}",
-            ["Jiangwanli:ManagementUrls"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["Jiangwanli:Urls"] = $"http://127.0.0.1:{publicPort}",
+            ["Jiangwanli:ManagementUrls"] = $"http://127.0.0.1:{managementPort}",
             ["Jiangwanli:Audit:Enabled"] = "false",
             ["Jiangwanli:Admission:MaxDispatchDelay"] = "00:00:00", // see InProcessServer: the pool is the test runner's
         };

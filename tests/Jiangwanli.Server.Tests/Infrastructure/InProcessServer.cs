@@ -53,8 +53,7 @@ internal sealed class InProcessServer : IAsyncDisposable
     {
         var owned = dataDirectory is null ? new TempDirectory() : null;
         var data = dataDirectory ?? owned!.Path;
-        var publicPort = FreePorts.Next();
-        var managementPort = FreePorts.Next();
+        var (publicPort, managementPort) = FreePorts.Pair();
         var all = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Jiangwanli:Pack"] = packPath ?? TestPacks.DefaultPackPath,
