@@ -17,6 +17,6 @@ public sealed class RuntimeConfigTests
         Assert.Equal(0, ConfigProperties().GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
 
     [Fact]
-    public void RuntimeConfig_Gc_IsWorkstation() =>
-        Assert.False(ConfigProperties().GetProperty("System.GC.Server").GetBoolean());
+    public void RuntimeConfig_Gc_IsServer() =>
+        Assert.True(ConfigProperties().GetProperty("System.GC.Server").GetBoolean());
 }
