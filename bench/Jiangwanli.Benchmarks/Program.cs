@@ -10,6 +10,11 @@ internal static class Program
             Environment.Exit(code);
         }
 
+        if (Engine.RuleCosts.TryRun(args))
+        {
+            Environment.Exit(0);
+        }
+
         if (Engine.DecisionCpuMeasurement.TryRun(args, out code))
         {
             Environment.Exit(code);

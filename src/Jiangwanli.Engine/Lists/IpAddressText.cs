@@ -19,6 +19,12 @@ internal static class IpAddressText
     /// <summary>High bits of an IPv4-mapped IPv6 address (<c>::ffff:0:0/96</c>).</summary>
     private static readonly UInt128 s_mappedPrefix = (UInt128)0xFFFF << 32;
 
+    /// <summary>The IPv4-mapped block (<c>::ffff:0.0.0.0/96</c>): how an IPv4 address is held as a 128-bit one.</summary>
+    public static UInt128 MappedLow => s_mappedPrefix;
+
+    /// <summary>The last address of <see cref="MappedLow"/>'s block (<c>::ffff:255.255.255.255</c>).</summary>
+    public static UInt128 MappedHigh => s_mappedPrefix | uint.MaxValue;
+
     private static readonly System.Buffers.SearchValues<byte> s_zoneChars =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."u8);
 

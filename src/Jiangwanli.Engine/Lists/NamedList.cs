@@ -132,6 +132,13 @@ public sealed class NamedList
         private readonly UInt128[] _low = [];
         private readonly UInt128[] _high = [];
 
+        // The same, restricted to the IPv4-mapped block and held as 32-bit values: a dotted-quad lookup (nearly every
+        // lookup) parses to a uint and never builds or hashes a 128-bit value. Measured: `ip in blocked_ips` on the
+        // default pack 63 ns before (parse, IndexOf(':'), HashSet<UInt128>, UInt128 compares).
+        private readonly HashSet<uint> _v4Addresses = [];
+        private readonly uint[] _v4Low = [];
+        private readonly uint[] _v4High = [];
+
         private Snapshot(ListKind kind, string[] entries)
         {
             _kind = kind;
@@ -200,6 +207,34 @@ public sealed class NamedList
             {
                 (_low[i], _high[i]) = merged[i];
             }
+
+            // IPv4 views: mapped single addresses, and each merged range clipped to the mapped block (still disjoint
+            // and sorted), so whatever a 128-bit lookup of ::ffff:a.b.c.d finds, the 32-bit lookup of a.b.c.d finds.
+            foreach (var address in _addresses)
+            {
+                if (address >= IpAddressText.MappedLow && address <= IpAddressText.MappedHigh)
+                {
+                    _v4Addresses.Add((uint)address);
+                }
+            }
+
+            var v4 = new List<(uint Low, uint High)>();
+            foreach (var (low, high) in merged)
+            {
+                var clippedLow = UInt128.Max(low, IpAddressText.MappedLow);
+                var clippedHigh = UInt128.Min(high, IpAddressText.MappedHigh);
+                if (clippedLow <= clippedHigh)
+                {
+                    v4.Add(((uint)clippedLow, (uint)clippedHigh));
+                }
+            }
+
+            _v4Low = new uint[v4.Count];
+            _v4High = new uint[v4.Count];
+            for (var i = 0; i < v4.Count; i++)
+            {
+                (_v4Low[i], _v4High[i]) = v4[i];
+            }
         }
 
         public ReadOnlyCollection<string> Entries { get; }
@@ -233,6 +268,11 @@ public sealed class NamedList
             if (_kind == ListKind.String)
             {
                 return ContainsString(utf8);
+            }
+
+            if (IpAddressText.TryParseV4(utf8, out var v4))
+            {
+                return ContainsV4(v4);
             }
 
             return IpAddressText.TryParseAddress(utf8, out var address, out _) && ContainsAddress(address);
@@ -294,6 +334,32 @@ public sealed class NamedList
 
                 slot = (slot + 1) & _mask;
             }
+        }
+
+        private bool ContainsV4(uint address)
+        {
+            if (_v4Addresses.Count != 0 && _v4Addresses.Contains(address))
+            {
+                return true;
+            }
+
+            // Rightmost range whose low end is <= address.
+            var low = _v4Low;
+            int lo = 0, hi = low.Length - 1;
+            while (lo <= hi)
+            {
+                var mid = (int)((uint)(lo + hi) >> 1);
+                if (low[mid] <= address)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+
+            return hi >= 0 && address <= _v4High[hi];
         }
 
         private bool ContainsAddress(UInt128 address)

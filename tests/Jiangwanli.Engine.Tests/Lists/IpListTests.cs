@@ -99,6 +99,57 @@ public sealed class IpListTests
     }
 
     [Fact]
+    public void Contains_RandomListsAndAddresses_SameAsRangeModelInBothSpellings()
+    {
+        // Entries and lookups from a small IPv4 neighbourhood, so ranges overlap and lookups land on edges; entries are
+        // written as IPv4, as IPv4-mapped IPv6 (::ffff:a.b.c.d/96+n) or as wide IPv6 ranges that cover the mapped
+        // block. The model checks every entry's [low, high]; a lookup must agree with it whether the address is
+        // written a.b.c.d (the 32-bit path) or ::ffff:a.b.c.d (the 128-bit path).
+        var mapped = (UInt128)0xFFFF << 32;
+        var entry = Gen.Select(Gen.UInt[0, 0xFFFF], Gen.Int[14, 32], Gen.Int[0, 29]);
+        Gen.Select(entry.Array[0, 12], Gen.UInt[0, 0xFFFF].Array[1, 40]).Sample((entries, lookups) =>
+        {
+            var texts = new List<string>();
+            var model = new List<(UInt128 Low, UInt128 High)>();
+            foreach (var (offset, prefix, form) in entries)
+            {
+                var hostMask = prefix == 32 ? 0u : uint.MaxValue >> prefix;
+                var low = (0x0A00_0000u | offset) & ~hostMask;
+                var dotted = new IPAddress(new[] { (byte)(low >> 24), (byte)(low >> 16), (byte)(low >> 8), (byte)low }).ToString();
+                switch (form)
+                {
+                    case 0:
+                        texts.Add("::/0");
+                        model.Add((UInt128.Zero, UInt128.MaxValue));
+                        break;
+                    case 1:
+                        texts.Add("::ffff:0:0/96");
+                        model.Add((mapped, mapped | uint.MaxValue));
+                        break;
+                    case < 12:
+                        texts.Add($"::ffff:{dotted}/{96 + prefix}");
+                        model.Add((mapped | low, mapped | low | hostMask));
+                        break;
+                    default:
+                        texts.Add(prefix == 32 ? dotted : $"{dotted}/{prefix}");
+                        model.Add((mapped | low, mapped | low | hostMask));
+                        break;
+                }
+            }
+
+            var list = new NamedList("ips", ListKind.Ip, texts);
+            foreach (var offset in lookups)
+            {
+                var value = 0x0A00_0000u | offset;
+                var expected = model.Exists(r => r.Low <= (mapped | value) && (mapped | value) <= r.High);
+                var dotted = new IPAddress(new[] { (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value }).ToString();
+                Assert.Equal(expected, Contains(list, dotted));
+                Assert.Equal(expected, Contains(list, "::ffff:" + dotted));
+            }
+        }, iter: 2_000);
+    }
+
+    [Fact]
     public void Parser_AnyIpv4_AgreesWithIPAddress()
     {
         Gen.UInt.Sample(value =>
