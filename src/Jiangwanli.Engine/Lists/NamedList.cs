@@ -16,7 +16,8 @@ namespace Jiangwanli.Engine.Lists;
 /// <para>String lists: exact, case-sensitive, ordinal UTF-8 match; an open-addressing table keyed by
 /// <see cref="StableHash"/> (O(1)). IP lists: exact addresses in a hash set (O(1)), CIDR ranges merged into sorted
 /// disjoint intervals and binary-searched (O(log r)). IPv4 is matched in its IPv4-mapped IPv6 form, so
-/// <c>::ffff:10.1.2.3</c> matches the entry <c>10.0.0.0/8</c>. Text that is not a strict IP address matches nothing.</para>
+/// <c>::ffff:10.1.2.3</c> matches the entry <c>10.0.0.0/8</c>; a dotted-quad lookup goes through 32-bit views of the
+/// same sets (the mapped block only), with the same answers. Text that is not a strict IP address matches nothing.</para>
 /// </remarks>
 public sealed class NamedList
 {
