@@ -134,8 +134,9 @@ public sealed class NamedList
         private readonly UInt128[] _high = [];
 
         // The same, restricted to the IPv4-mapped block and held as 32-bit values: a dotted-quad lookup (nearly every
-        // lookup) parses to a uint and never builds or hashes a 128-bit value. Measured: `ip in blocked_ips` on the
-        // default pack 63 ns before (parse, IndexOf(':'), HashSet<UInt128>, UInt128 compares).
+        // lookup) parses to a uint and never builds or hashes a 128-bit value. Measured (benchmarks' --rule-costs, 4
+        // paired runs): `ip in blocked_ips` on the default pack 36–59 ns → 25–48 ns, ≈ 12 ns less each time. Costs a
+        // second copy of the IPv4 part of the list.
         private readonly HashSet<uint> _v4Addresses = [];
         private readonly uint[] _v4Low = [];
         private readonly uint[] _v4High = [];
