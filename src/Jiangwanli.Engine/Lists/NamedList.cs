@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.ObjectModel;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -338,15 +339,23 @@ public sealed class NamedList
             }
         }
 
-        private bool ContainsV4(uint address)
+        private bool ContainsV4(uint address) => InSetOrRanges(_v4Addresses, _v4Low, _v4High, address);
+
+        private bool ContainsAddress(UInt128 address) => InSetOrRanges(_addresses, _low, _high, address);
+
+        /// <summary>
+        /// Whether <paramref name="address"/> is one of <paramref name="singles"/> or in one of the disjoint ranges
+        /// sorted by low end: one lookup for the 32-bit and the 128-bit views (the JIT specializes it per value type).
+        /// </summary>
+        private static bool InSetOrRanges<T>(HashSet<T> singles, T[] low, T[] high, T address)
+            where T : struct, IComparisonOperators<T, T, bool>
         {
-            if (_v4Addresses.Count != 0 && _v4Addresses.Contains(address))
+            if (singles.Count != 0 && singles.Contains(address))
             {
                 return true;
             }
 
             // Rightmost range whose low end is <= address.
-            var low = _v4Low;
             int lo = 0, hi = low.Length - 1;
             while (lo <= hi)
             {
@@ -361,33 +370,7 @@ public sealed class NamedList
                 }
             }
 
-            return hi >= 0 && address <= _v4High[hi];
-        }
-
-        private bool ContainsAddress(UInt128 address)
-        {
-            if (_addresses.Count != 0 && _addresses.Contains(address))
-            {
-                return true;
-            }
-
-            // Rightmost range whose low end is <= address.
-            var low = _low;
-            int lo = 0, hi = low.Length - 1;
-            while (lo <= hi)
-            {
-                var mid = (int)((uint)(lo + hi) >> 1);
-                if (low[mid] <= address)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid - 1;
-                }
-            }
-
-            return hi >= 0 && address <= _high[hi];
+            return hi >= 0 && address <= high[hi];
         }
     }
 }
