@@ -1,5 +1,6 @@
 using System.Text;
 using Jiangwanli.Engine.Decisions;
+using Jiangwanli.Engine.Events;
 using Jiangwanli.Engine.Features;
 using Jiangwanli.Engine.Packs;
 using Jiangwanli.Engine.Workload;
@@ -35,6 +36,29 @@ internal static class BenchPacks
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// Contexts holding the decisions of the last <paramref name="count"/> of <paramref name="events"/>, after the
+    /// events before them filled the engine's windows. They stay rented: benchmarks evaluate rules on them again.
+    /// </summary>
+    public static DecisionContext[] DecidedContexts(DecisionEngine engine, byte[][] events, int count)
+    {
+        foreach (var e in events.AsSpan(0, events.Length - count))
+        {
+            var warm = engine.Rent();
+            engine.Decide(e, warm);
+            engine.Return(warm);
+        }
+
+        var contexts = new DecisionContext[count];
+        for (var i = 0; i < count; i++)
+        {
+            contexts[i] = engine.Rent();
+            engine.Decide(events[events.Length - count + i], contexts[i]);
+        }
+
+        return contexts;
     }
 
     /// <summary>A pack of <paramref name="rules"/> generated rules over the default schema and features.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Jiangwanli.Engine.Events;
 
 namespace Jiangwanli.Benchmarks.Engine;
 
@@ -26,20 +25,7 @@ internal static class RuleCosts
         var rounds = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 3;
         var pack = BenchPacks.Default();
         var engine = BenchPacks.Engine(pack);
-        var events = BenchPacks.Events(50_000);
-        foreach (var e in events.AsSpan(0, events.Length - Batch))
-        {
-            var warm = engine.Rent();
-            engine.Decide(e, warm);
-            engine.Return(warm);
-        }
-
-        var contexts = new DecisionContext[Batch];
-        for (var i = 0; i < Batch; i++)
-        {
-            contexts[i] = engine.Rent(); // kept: the rules are evaluated again on these contexts
-            engine.Decide(events[events.Length - Batch + i], contexts[i]);
-        }
+        var contexts = BenchPacks.DecidedContexts(engine, BenchPacks.Events(50_000), Batch);
 
         var conditions = pack.Conditions;
         for (var round = 1; round <= rounds; round++)

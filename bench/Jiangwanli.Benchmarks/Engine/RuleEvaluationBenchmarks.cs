@@ -27,22 +27,11 @@ public class RuleEvaluationBenchmarks
     {
         var pack = BenchPacks.Default();
         var engine = BenchPacks.Engine(pack);
-        var events = BenchPacks.Events(50_000);
-        foreach (var e in events.AsSpan(0, events.Length - Batch))
-        {
-            var warm = engine.Rent();
-            engine.Decide(e, warm);
-            engine.Return(warm);
-        }
-
-        _contexts = new DecisionContext[Batch];
+        _contexts = BenchPacks.DecidedContexts(engine, BenchPacks.Events(50_000), Batch);
         _facts = new PaymentFacts[Batch];
         for (var i = 0; i < Batch; i++)
         {
-            var ctx = engine.Rent(); // kept: the benchmark re-evaluates rules on these contexts
-            engine.Decide(events[events.Length - Batch + i], ctx);
-            _contexts[i] = ctx;
-            _facts[i] = PaymentFacts.From(ctx);
+            _facts[i] = PaymentFacts.From(_contexts[i]);
         }
 
         _rulesEngine = new RulesEngine.RulesEngine([PaymentFacts.Workflow()], new ReSettings());
