@@ -83,16 +83,18 @@ internal static class DecisionCpuMeasurement
 
         Func<Jiangwanli.Engine.Events.DecisionContext, byte[], bool> step = stage switch
         {
-            "read" => (ctx, e) => ctx.Reader.TryRead(e, ctx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
+            _ when stage.StartsWith("read", StringComparison.Ordinal) => (ctx, e) => ctx.Reader.TryRead(e, ctx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
             "features" => (ctx, e) => engine.ObserveOnly(e, ctx),
             "decide" => (ctx, e) => engine.Decide(e, ctx),
             _ when stage.StartsWith("hot", StringComparison.Ordinal) => (ctx, e) => engine.Decide(e, ctx),
             _ => throw new ArgumentException($"unknown stage {stage}", nameof(stage)),
         };
-        if (stage.StartsWith("hot", StringComparison.Ordinal))
+        if (stage.StartsWith("hot", StringComparison.Ordinal) || (stage.StartsWith("read", StringComparison.Ordinal) && stage.Length > 4))
         {
-            // "hot" cycles over the first 1,024 events (keys mostly cache-warm); "hot16" over 16 (all in cache: compute only).
-            var count = stage.Length > 3 ? int.Parse(stage.AsSpan(3), CultureInfo.InvariantCulture) : 1_024;
+            // "hot" cycles over the first 1,024 events (keys mostly cache-warm); "hot16" over 16 (all in cache: compute
+            // only); "read16" reads the first 16 over and over (so the branches of one event's shape are learnt).
+            var digits = stage.AsSpan(stage.StartsWith("hot", StringComparison.Ordinal) ? 3 : 4);
+            var count = digits.IsEmpty ? 1_024 : int.Parse(digits, CultureInfo.InvariantCulture);
             events = events.AsSpan(0, count).ToArray();
         }
 

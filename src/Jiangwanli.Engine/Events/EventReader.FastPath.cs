@@ -91,48 +91,63 @@ public sealed partial class EventReader
                     return false;
                 }
 
-                var nameEnd = ScanString(json, i + 1, ref nonAscii);
-                if (nameEnd < 0)
-                {
-                    return false;
-                }
-
-                var name = json[(i + 1)..nameEnd];
+                // The name the k-th property had last time, spelled compactly (name, quote, colon), is matched in place
+                // without scanning for the name's end; anything else takes the scan and the table.
                 NameEntry? entry;
-                if ((uint)property < (uint)guesses.Length)
+                if ((uint)property < (uint)guesses.Length && guesses[property] is { } guess && guess.IsCompactPrefixOf(json, i + 1))
                 {
-                    entry = guesses[property];
-                    if (entry is null || !entry.Is(name))
-                    {
-                        entry = guesses[property] = _names.Find(name);
-                    }
-
+                    entry = guess;
                     property++;
-                }
-                else
-                {
-                    entry = _names.Find(name);
-                }
-
-                i = nameEnd + 1;
-                if ((uint)i >= (uint)json.Length)
-                {
-                    return false;
-                }
-
-                if (json[i] != (byte)':')
-                {
-                    i = SkipWhitespace(json, i);
-                    if ((uint)i >= (uint)json.Length || json[i] != (byte)':')
+                    i = SkipWhitespace(json, i + 1 + guess.CompactPrefixLength);
+                    if ((uint)i >= (uint)json.Length)
                     {
                         return false;
                     }
                 }
-
-                i = SkipWhitespace(json, i + 1);
-                if ((uint)i >= (uint)json.Length)
+                else
                 {
-                    return false;
+                    var nameEnd = ScanString(json, i + 1, ref nonAscii);
+                    if (nameEnd < 0)
+                    {
+                        return false;
+                    }
+
+                    var name = json[(i + 1)..nameEnd];
+                    if ((uint)property < (uint)guesses.Length)
+                    {
+                        entry = guesses[property];
+                        if (entry is null || !entry.Is(name))
+                        {
+                            entry = guesses[property] = _names.Find(name);
+                        }
+
+                        property++;
+                    }
+                    else
+                    {
+                        entry = _names.Find(name);
+                    }
+
+                    i = nameEnd + 1;
+                    if ((uint)i >= (uint)json.Length)
+                    {
+                        return false;
+                    }
+
+                    if (json[i] != (byte)':')
+                    {
+                        i = SkipWhitespace(json, i);
+                        if ((uint)i >= (uint)json.Length || json[i] != (byte)':')
+                        {
+                            return false;
+                        }
+                    }
+
+                    i = SkipWhitespace(json, i + 1);
+                    if ((uint)i >= (uint)json.Length)
+                    {
+                        return false;
+                    }
                 }
 
                 i = entry is null ? SkipPlainValue(json, i, ref nonAscii) : ReadPlainValue(json, i, entry, context, textBase, ref nonAscii);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Jiangwanli.Engine.Schema;
 
 namespace Jiangwanli.Engine.Events;
@@ -22,12 +23,81 @@ public sealed partial class EventReader
         public readonly ulong Head = NameTable.HeadOf(name);
         public readonly ulong Tail = NameTable.TailOf(name);
 
+        /// <summary>
+        /// The bytes that follow the opening quote of this property in compact JSON: the name, its closing quote and
+        /// the colon — or null when the name is not plain printable ASCII without <c>"</c> or <c>\</c> (then those raw
+        /// bytes would not be the JSON spelling of the name, and only the scanning path may read it).
+        /// </summary>
+        private readonly byte[]? _prefix = CompactPrefixOf(name);
+        private readonly ulong _prefixHead = Word(CompactPrefixOf(name), 0);
+        private readonly ulong _prefixHeadMask = Word(CompactPrefixOf(name) is { } p ? [.. p.Select(_ => (byte)0xFF)] : null, 0);
+        private readonly ulong _prefixTail = CompactPrefixOf(name) is { Length: > 8 } p ? Word(p, p.Length - 8) : 0;
+
+        /// <summary>Length of <see cref="IsCompactPrefixOf"/>'s match: name, quote and colon.</summary>
+        public int CompactPrefixLength => _prefix?.Length ?? 0;
+
+        /// <summary>
+        /// True when the bytes of <paramref name="json"/> from <paramref name="at"/> (just after an opening quote) are
+        /// this name, its closing quote and a colon — so the property is this one and its value follows, with no scan
+        /// for the end of the name: one or two 8-byte compares for names of up to 14 bytes.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool IsCompactPrefixOf(ReadOnlySpan<byte> json, int at)
+        {
+            var prefix = _prefix;
+            if (prefix is null)
+            {
+                return false;
+            }
+
+            var n = prefix.Length;
+            if (json.Length - at < 16 || n > 16)
+            {
+                return json[at..].StartsWith(prefix);
+            }
+
+            // At least 16 bytes from at: both words lie inside the input.
+            ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(json), at);
+            var head = Unsafe.ReadUnaligned<ulong>(ref p);
+            return n <= 8
+                ? (head & _prefixHeadMask) == _prefixHead
+                : head == _prefixHead && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, n - 8)) == _prefixTail;
+        }
+
+        private static byte[]? CompactPrefixOf(byte[] name)
+        {
+            foreach (var b in name)
+            {
+                if (b is < 0x20 or >= 0x7F or (byte)'"' or (byte)'\\')
+                {
+                    return null;
+                }
+            }
+
+            return [.. name, (byte)'"', (byte)':'];
+        }
+
         /// <summary>True when <paramref name="name"/> is this entry's name (same length, head and tail words, and for
         /// names over 16 bytes the same bytes).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Is(ReadOnlySpan<byte> name)
             => name.Length == Name.Length && NameTable.HeadOf(name) == Head && NameTable.TailOf(name) == Tail
                 && (name.Length <= NameTable.ExactWords || name.SequenceEqual(Name));
+
+        /// <summary>The 8 bytes of <paramref name="bytes"/> from <paramref name="start"/> as one word in the machine's
+        /// byte order, as <see cref="Unsafe.ReadUnaligned{T}(ref readonly byte)"/> reads them (fewer at the end,
+        /// zero-filled).</summary>
+        private static ulong Word(byte[]? bytes, int start)
+        {
+            Span<byte> word = stackalloc byte[8];
+            word.Clear();
+            if (bytes is not null)
+            {
+                bytes.AsSpan(start, Math.Min(8, bytes.Length - start)).CopyTo(word);
+            }
+
+            return MemoryMarshal.Read<ulong>(word);
+        }
     }
 
     /// <summary>

@@ -151,10 +151,11 @@ public class EventReaderFastPathTests
         var general = new EventReader(s_schema, s_options) { ForceGeneralPath = true };
         var fastAccepted = 0;
         var accepted = 0;
+        var warm = new DecisionContext(s_schema, 0, 0); // learns names from the events before each one
         s_mutated.Sample(
             json =>
             {
-                var (ok, _) = AssertSameRead(fast, general, json);
+                var (ok, _) = AssertSameRead(fast, general, json, warm);
                 accepted += ok ? 1 : 0;
                 fastAccepted += fast.FastPathAccepts(json, new DecisionContext(s_schema, 0, 0), Now) ? 1 : 0;
             },
@@ -173,10 +174,11 @@ public class EventReaderFastPathTests
         var fast = new EventReader(schema);
         var general = new EventReader(schema) { ForceGeneralPath = true };
         using var generator = new EventGenerator(new EventGeneratorOptions { Seed = 7, StartMs = Now - 60_000 });
+        var warm = new DecisionContext(schema, 0, 0);
         for (var i = 0; i < 2_000; i++)
         {
             var json = generator.Next().ToArray();
-            var (ok, _) = AssertSameRead(fast, general, json);
+            var (ok, _) = AssertSameRead(fast, general, json, warm);
             Assert.True(ok);
             Assert.True(fast.FastPathAccepts(json, new DecisionContext(schema, 0, 0), Now), Encoding.UTF8.GetString(json));
         }
@@ -190,19 +192,25 @@ public class EventReaderFastPathTests
         var general = new EventReader(schema) { ForceGeneralPath = true };
         using var generator = new EventGenerator(new EventGeneratorOptions { Seed = 11, StartMs = Now - 60_000 });
         var json = generator.Next().ToArray();
+
+        // The warm context has read the intact event just before each damaged one, so every name is guessed and
+        // matched in place: damage to a name, its quotes or its colon must still be found.
+        var warm = new DecisionContext(schema, 0, 0);
         for (var cut = 0; cut <= json.Length; cut++)
         {
-            AssertSameRead(fast, general, json[..cut]);
+            Assert.True(fast.TryRead(json, warm, Now));
+            AssertSameRead(fast, general, json[..cut], warm);
         }
 
         var copy = new byte[json.Length];
-        foreach (var b in "\0\"\\{}[],: 0-.eE+tfn\u007f"u8.ToArray().Append((byte)0xC3).Append((byte)0xFF))
+        foreach (var b in "\0\"\\{}[],: 0-.eE+tfn\u007fa_"u8.ToArray().Append((byte)0xC3).Append((byte)0xFF))
         {
             for (var i = 0; i < json.Length; i++)
             {
                 json.CopyTo(copy, 0);
                 copy[i] = b;
-                AssertSameRead(fast, general, copy);
+                Assert.True(fast.TryRead(json, warm, Now));
+                AssertSameRead(fast, general, copy, warm);
             }
         }
     }
@@ -293,24 +301,58 @@ public class EventReaderFastPathTests
         }
     }
 
-    /// <summary>Reads with both readers into fresh contexts and asserts identical outcomes.</summary>
-    private static (bool Ok, DecisionContext Context) AssertSameRead(EventReader fast, EventReader general, byte[] json)
+    /// <summary>
+    /// Reads with both readers into fresh contexts and asserts identical outcomes; with <paramref name="warm"/>, also
+    /// reads with the fast reader into that context — one that has read earlier events, so its name guesses are set
+    /// and the fast path matches names in place (<c>NameEntry.IsCompactPrefixOf</c>) — and asserts the same outcome.
+    /// </summary>
+    private static (bool Ok, DecisionContext Context) AssertSameRead(EventReader fast, EventReader general, byte[] json, DecisionContext? warm = null)
     {
         var schema = fast.Schema;
         var a = new DecisionContext(schema, 0, 0);
         var b = new DecisionContext(schema, 0, 0);
         var okA = fast.TryRead(json, a, Now);
         var okB = general.TryRead(json, b, Now);
-        var text = Convert.ToHexString(json);
+        AssertSameContents(schema, json, okA, a, okB, b, warm: false);
+        if (warm is not null)
+        {
+            AssertSameContents(schema, json, fast.TryRead(json, warm, Now), warm, okB, b, warm: true);
+        }
+
+        return (okA, a);
+    }
+
+    private static void AssertSameContents(EventSchema schema, byte[] json, bool okA, DecisionContext a, bool okB, DecisionContext b, bool warm)
+    {
+        var text = $"{Convert.ToHexString(json)} ({(warm ? "warm" : "fresh")} context)";
         Assert.True(okA == okB, $"success differs ({okA} vs {okB}) for {text}: {a.Error} / {b.Error}");
         Assert.True(a.Error == b.Error, $"error differs for {text}: {a.Error} / {b.Error}");
         if (okA)
         {
-            // Bit patterns, so that -0 and 0 differ.
-            Assert.True(MemoryMarshal.AsBytes(a.Numbers.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(b.Numbers.AsSpan())), $"numbers differ for {text}");
-            Assert.True(a.Bools.AsSpan().SequenceEqual(b.Bools), $"bools differ for {text}");
             Assert.True(a.Present.AsSpan().SequenceEqual(b.Present), $"presence differs for {text}");
-            Assert.True(a.EntityKeys.AsSpan().SequenceEqual(b.EntityKeys), $"entity keys differ for {text}");
+            if (warm)
+            {
+                // A reused context keeps the values of fields this event lacks (presence says they are absent, and
+                // nothing reads them), so only present fields are compared. Bit patterns, so that -0 and 0 differ.
+                foreach (var field in schema.Fields.Where(a.Has))
+                {
+                    Assert.True(field.Type switch
+                    {
+                        FieldType.Bool => a.Bools[field.Slot] == b.Bools[field.Slot],
+                        FieldType.String => true, // compared below
+                        _ => BitConverter.DoubleToInt64Bits(a.Numbers[field.Slot]) == BitConverter.DoubleToInt64Bits(b.Numbers[field.Slot]),
+                    }, $"{field.Name} differs for {text}");
+                    Assert.True(!field.IsEntity || a.EntityKeys[field.EntityIndex] == b.EntityKeys[field.EntityIndex], $"{field.Name}'s key differs for {text}");
+                }
+            }
+            else
+            {
+                // Bit patterns, so that -0 and 0 differ.
+                Assert.True(MemoryMarshal.AsBytes(a.Numbers.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(b.Numbers.AsSpan())), $"numbers differ for {text}");
+                Assert.True(a.Bools.AsSpan().SequenceEqual(b.Bools), $"bools differ for {text}");
+                Assert.True(a.EntityKeys.AsSpan().SequenceEqual(b.EntityKeys), $"entity keys differ for {text}");
+            }
+
             // The fast path addresses strings inside its copy of the whole event, the general path appends each one:
             // offsets differ by design, the values must not.
             foreach (var field in schema.Fields)
@@ -325,7 +367,5 @@ public class EventReaderFastPathTests
             Assert.Equal(b.TimestampMs, a.TimestampMs);
             Assert.Equal(b.HasEventTimestamp, a.HasEventTimestamp);
         }
-
-        return (okA, a);
     }
 }
