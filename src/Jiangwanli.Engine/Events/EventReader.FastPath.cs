@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -472,7 +473,20 @@ public sealed partial class EventReader
         }
         else if (d <= 9)
         {
-            do
+            // Eight bytes at a time while whole words remain and the mantissa keeps every digit; the byte loop below
+            // finishes (the end of the input, a 20th digit) and is the reference for what the words compute.
+            int taken;
+            while ((taken = TakeDigits(json, i, digits, ref mantissa)) > 0)
+            {
+                digits += taken;
+                i += taken;
+                if (taken < 8)
+                {
+                    break;
+                }
+            }
+
+            while ((uint)i < (uint)json.Length && (d = (uint)(json[i] - '0')) <= 9)
             {
                 if (digits < 19)
                 {
@@ -486,7 +500,6 @@ public sealed partial class EventReader
                 digits++;
                 i++;
             }
-            while ((uint)i < (uint)json.Length && (d = (uint)(json[i] - '0')) <= 9);
         }
         else
         {
@@ -557,6 +570,48 @@ public sealed partial class EventReader
 
         plain = !negative && !fraction;
         return i;
+    }
+
+    /// <summary>Powers of ten that fit a <see cref="ulong"/> exactly, 10^0 … 10^8 (what <see cref="TakeDigits"/> scales by).</summary>
+    private static ReadOnlySpan<ulong> Pow10Integers => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+    /// <summary>
+    /// Reads the run of up to 8 decimal digits at <paramref name="i"/> from one 8-byte word and appends them to
+    /// <paramref name="mantissa"/> (× 10^count + their value); returns how many it took, or 0 when fewer than 8 bytes
+    /// remain, the run does not start with a digit, or taking it would give the mantissa more than 19 digits
+    /// (<paramref name="digits"/> already held) — the caller's byte loop then goes on, with the same result.
+    /// </summary>
+    /// <remarks>
+    /// Why: event timestamps are 13 digits, and the byte loop's multiply-add per digit was a chain through every one
+    /// of them. A byte is a digit when its high nibble is 3 and its low nibble below 10: XOR with '0' leaves 0–9 for
+    /// digits, and adding 0x76 to such a value keeps the byte's top bit clear, while any other value sets it (or had it
+    /// set). A carry out of a non-digit byte can only disturb the bytes after it, and only the first non-digit counts.
+    /// The digits taken are moved to the top of the word (leading zero digits fill the bottom) and combined in three
+    /// multiply-shift steps, pairs, then fours, then eight (the method of Mula and Lemire's "eight digits" routine).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TakeDigits(ReadOnlySpan<byte> json, int i, int digits, ref ulong mantissa)
+    {
+        if (json.Length - i < 8)
+        {
+            return 0;
+        }
+
+        var word = BinaryPrimitives.ReadUInt64LittleEndian(json[i..]) ^ 0x3030_3030_3030_3030UL;
+        var nonDigits = ((word + 0x7676_7676_7676_7676UL) | word) & 0x8080_8080_8080_8080UL;
+        var count = nonDigits == 0 ? 8 : BitOperations.TrailingZeroCount(nonDigits) >> 3;
+        if (count == 0 || digits + count > 19)
+        {
+            return 0;
+        }
+
+        // Byte 0 is the first (most significant) digit; shifting left by the missing bytes puts zero digits in front.
+        var v = word << ((8 - count) * 8);
+        v = ((v & 0x0F0F_0F0F_0F0F_0F0FUL) * 2561) >> 8;
+        v = ((v & 0x00FF_00FF_00FF_00FFUL) * 6553601) >> 16;
+        v = ((v & 0x0000_FFFF_0000_FFFFUL) * 42949672960001) >> 32;
+        mantissa = (mantissa * Pow10Integers[count]) + v;
+        return count;
     }
 
     /// <summary>

@@ -48,7 +48,7 @@ public class EventReaderFastPathTests
         "0", "-0", "0.0", "-0.0", "1e400", "-1e400", "1e-400", "01", "1.", "-", ".5", "1e", "1E+2", "1e-2", "123456789012345678901234567890",
         "9007199254740993", "9007199254740992", "0.1", "1e22", "1e23", "1e-22", "1e-23", "4.9e-324", "1764115200000", "253402300799999",
         "253402300800000", "1764203600000", "1764203600001", "-5", "+1", "NaN", "Infinity", "1.5e3", "00", "12.34", "-12.5e2",
-        "0.000001", "99999999999999999999", "1764115200000.0", "1764115200000e0", "17641152000000000000000",
+        "0.000001", "99999999999999999999", "18446744073709551621", "1764115200000.0", "1764115200000e0", "17641152000000000000000",
     ];
 
     private static readonly string[] s_others =
@@ -264,6 +264,8 @@ public class EventReaderFastPathTests
     [InlineData("""{"user":"a","created":"2025-11-26T10:00:00Z"}""")]
     [InlineData("""{"user":"a","timestamp":1764207200001}""")]
     [InlineData("""{"user":"a","amount":01}""")]
+    [InlineData("""{"amount":18446744073709551621,"user":"a"}""")] // 2^64 + 5: 20 digits, a wrapped mantissa would be 5
+    [InlineData("""{"amount":12345678901234567890.5,"user":"a"}""")]
     [InlineData("""{"amount":1}""")]
     [InlineData("""{"user":"a"} x""")]
     public void TryRead_OutsideTheFastShape_FallsBackWithSameOutcome(string json)
