@@ -11,7 +11,9 @@
 # step), keeps every bench report as JSON in OUTDIR (default /tmp/issue5-<time>), and prints markdown-ready rows.
 # Each step is one server + one `jwl bench` invocation, bounded (the longest, a 60 s run, takes ~80 s). The overload
 # steps pin the server to core 0 and the load tool to core 1 (taskset), so that the tool can offer 3x what the server
-# serves; pinned-max measures that server's maximum first.
+# serves; pinned-max measures that server's maximum first. Not in the default list: open50-pinned and open50-pinned-bare
+# (open loop at half the pinned maximum with the same pinning, decisions and the bare endpoint: latency and GC figures
+# without the load tool preempting the server).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -92,6 +94,23 @@ step() {
       PIN_SERVER=0 PIN_CLIENT=1
       # 20 s of warm-up: with 5 s the pinned server was still in the JIT's lower tiers and measured 4.8k/s; warm, 5.8-8.4k/s.
       start_server batch; bench pinned-max -c 64 --duration 15s --warmup 20s; stop_server ;;
+    open50-pinned) # open loop at 50% of the pinned maximum, server on core 0, load tool on core 1, 60 s: the p99 and GC
+      # figures without the load tool preempting the server (on 2 shared cores the bare endpoint's own p99 under open50 is 8-9 ms)
+      PIN_SERVER=0 PIN_CLIENT=1
+      local rate; rate=$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")
+      start_server batch; warm "$rate" 20; bench open50-pinned --rate "$rate" -c 64 --duration 60s --warmup 10s; stop_server ;;
+    open50-pinned-bare) # the bare endpoint under open50-pinned's load and pinning: its latency floor
+      PIN_SERVER=0 PIN_CLIENT=1
+      local rate; rate=$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")
+      DATA=$(mktemp -d /tmp/jwl-issue5.XXXXXX)
+      taskset -c 0 "${JWL[@]}" bench bare-server --port "$PORT" >"$DATA/server.log" 2>&1 &
+      SPID=$!
+      for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
+      warm "$rate" 20
+      taskset -c 1 "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --rate "$rate" -c 64 --duration 60s --warmup 10s --label "$1" \
+        --json >"$OUT/$1.json"
+      log "$1: $(jq -c '{throughput, p99_us: .latency_us.p99, status}' "$OUT/$1.json")"
+      stop_server ;;
     overload-fixed|overload-adaptive) # 3x the pinned maximum, open loop, 30 s, under a memory limit
       # Pinned: unpinned, the load tool shares both cores with the server and cannot send 3x what they serve together
       # (measured: asked 51,715/s, sent 11,800/s, all answered 200 -- the client, not the server, was overloaded).
@@ -138,7 +157,7 @@ dotnet build "$ROOT/src/Jiangwanli.Cli" -c Release --artifacts-path "$ART" -v qu
 for s in $STEPS; do
   case $s in
     open50) [ -f "$OUT/ratio-batch.json" ] || { log "$s needs ratio-batch first"; exit 2; } ;;
-    overload-*) [ -f "$OUT/pinned-max.json" ] || { log "$s needs pinned-max first"; exit 2; } ;;
+    overload-*|open50-pinned*) [ -f "$OUT/pinned-max.json" ] || { log "$s needs pinned-max first"; exit 2; } ;;
   esac
   log "step $s"
   if [ -n "$LOCK" ]; then flock "$LOCK" "$0" --step "$OUT" "$s"; else "$0" --step "$OUT" "$s"; fi

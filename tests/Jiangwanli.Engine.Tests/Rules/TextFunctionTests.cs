@@ -98,6 +98,40 @@ public sealed class TextFunctionTests
         }, iter: 5000, threads: 1);
     }
 
+    [Fact]
+    public void LowerAffixAnyTest_AnyTextAndAffixes_SameAsChainOfSingleTests()
+    {
+        var context = _fixture.NewContext();
+        var text = Gen.Int[0, s_pieces.Length - 1].Array[0, 12].Select(ix => ix.SelectMany(i => s_pieces[i]).ToArray());
+        byte[][] affixes = [.. new[] { "", "m", "@m", ".com", "m.com", "@mailinator.com", "a", "aa", "k", "@trashmail.com" }.Select(Encoding.UTF8.GetBytes)];
+        var chosen = Gen.Int[0, affixes.Length - 1].Array[2, 4].Select(ix => ix.Select(i => affixes[i]).ToArray());
+        Gen.Select(text, chosen, Gen.Bool).Sample((t, parts, atEnd) =>
+        {
+            context.ScratchLength = 0;
+            var expected = parts.Any(part => new LowerAffixTest(new ConstantString(t), part, atEnd).Eval(context));
+            Assert.Equal(expected, new LowerAffixAnyTest(new ConstantString(t), parts, atEnd).Eval(context));
+        }, iter: 5000, threads: 1);
+    }
+
+    [Theory]
+    [InlineData("lower(email).endsWith(\"@a.com\") || lower(email).endsWith(\"@b.com\")", "LowerAffixAnyTest")]
+    [InlineData("lower(email).endsWith(\"@a.com\") || amount > 5 || lower(email).endsWith(\"@b.com\")", "EitherOf(LowerAffixAnyTest, NumberFieldCompareConstant`1)")]
+    [InlineData("lower(email).endsWith(\"@a.com\") || lower(email).startsWith(\"b@\")", "EitherOf(LowerAffixTest, LowerAffixTest)")]
+    [InlineData("lower(email).endsWith(\"@a.com\") && lower(email).endsWith(\".com\")", "BothOf(LowerAffixTest, LowerAffixTest)")]
+    [InlineData("lower(email).endsWith(\"@a.com\") || lower(country).endsWith(\"n\")", "EitherOf(LowerAffixTest, LowerAffixTest)")]
+    public void CompileTree_OrOfLowerAffixTestsOnOneField_FusesThem(string source, string shape)
+    {
+        var node = RuleCompiler.CompileTree(source, _fixture.Environment, new());
+        Assert.NotNull(node);
+        Assert.Equal(shape, Shape(node));
+    }
+
+    private static string Shape(object node) => node switch
+    {
+        EitherOf or BothOf => $"{node.GetType().Name}({string.Join(", ", node.GetType().GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance).Select(f => f.GetValue(node)!.GetType().Name))})",
+        _ => node.GetType().Name,
+    };
+
     [Theory]
     [InlineData("x@MailInator.com", true)]
     [InlineData("\u212A@mailinator.com", true)]

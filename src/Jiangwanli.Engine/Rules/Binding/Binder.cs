@@ -197,6 +197,11 @@ internal sealed partial class Binder
             kept.Add(operand);
         }
 
+        if (!logical.IsAnd)
+        {
+            FuseLowerAffixTests(kept);
+        }
+
         BoolNode node = kept.Count switch
         {
             0 => logical.IsAnd ? ConstantBool.True : ConstantBool.False,
@@ -206,6 +211,37 @@ internal sealed partial class Binder
             _ => logical.IsAnd ? new AllOf([.. kept]) : new AnyOf([.. kept]),
         };
         return Bound.Value(logical, node);
+    }
+
+    /// <summary>
+    /// In an <c>||</c> chain, replaces the <c>lower(f).endsWith(…)</c> tests of one string field (or its
+    /// <c>startsWith</c> tests) by one <see cref="LowerAffixAnyTest"/> where the first of them stood. Reordering the
+    /// operands of <c>||</c> is unobservable: they have no side effects and no run-time errors.
+    /// </summary>
+    private static void FuseLowerAffixTests(List<BoolNode> operands)
+    {
+        for (var i = 0; i < operands.Count; i++)
+        {
+            if (operands[i] is not LowerAffixTest { Text: StringField field } first)
+            {
+                continue;
+            }
+
+            var affixes = new List<byte[]> { first.Affix };
+            for (var j = operands.Count - 1; j > i; j--)
+            {
+                if (operands[j] is LowerAffixTest { Text: StringField other } test && other.Slot == field.Slot && test.AtEnd == first.AtEnd)
+                {
+                    affixes.Insert(1, test.Affix);
+                    operands.RemoveAt(j);
+                }
+            }
+
+            if (affixes.Count > 1)
+            {
+                operands[i] = new LowerAffixAnyTest(field, [.. affixes], first.AtEnd);
+            }
+        }
     }
 
     /// <summary>Binds the operands of a chain, splicing in directly nested chains of the same operator.</summary>

@@ -77,17 +77,23 @@ internal sealed class LowerAffixTest(StringNode text, byte[] affix, bool atEnd) 
         return true;
     }
 
-    public override bool Eval(DecisionContext context)
-    {
-        if (!_text.TryEval(context, out var s))
-        {
-            return false;
-        }
+    /// <summary>The text whose affix is tested.</summary>
+    public StringNode Text => _text;
 
-        var affix = _affix;
+    /// <summary>The lowercase ASCII affix.</summary>
+    public byte[] Affix => _affix;
+
+    /// <summary>True for <c>endsWith</c>, false for <c>startsWith</c>.</summary>
+    public bool AtEnd => _atEnd;
+
+    public override bool Eval(DecisionContext context) => _text.TryEval(context, out var s) && Matches(context, s, _affix, _atEnd);
+
+    /// <summary>Whether <c>lower(<paramref name="s"/>)</c> starts or ends with <paramref name="affix"/>.</summary>
+    internal static bool Matches(DecisionContext context, ReadOnlySpan<byte> s, byte[] affix, bool atEnd)
+    {
         if (s.Length >= affix.Length)
         {
-            var end = _atEnd ? s[^affix.Length..] : s[..affix.Length];
+            var end = atEnd ? s[^affix.Length..] : s[..affix.Length];
             if (Ascii.IsValid(end))
             {
                 return Ascii.EqualsIgnoreCase(end, affix);
@@ -99,7 +105,67 @@ internal sealed class LowerAffixTest(StringNode text, byte[] affix, bool atEnd) 
         }
 
         var lowered = Lower.LowerInto(context, s);
-        return _atEnd ? lowered.EndsWith(affix) : lowered.StartsWith(affix);
+        return atEnd ? lowered.EndsWith(affix) : lowered.StartsWith(affix);
+    }
+}
+
+/// <summary>
+/// <c>lower(s).endsWith("a") || lower(s).endsWith("b") || …</c> (or all <c>startsWith</c>) on one text, as one node
+/// (the binder fuses such tests of one string field): the text is read once and the widest affix region checked for ASCII once, then each affix is compared
+/// ignoring ASCII case — the same result as the chain of <see cref="LowerAffixTest"/>s it replaces (by their argument:
+/// every affix region lies inside the widest one, so when that is ASCII each comparison is exact; otherwise each affix
+/// takes <see cref="LowerAffixTest.Matches"/>).
+/// </summary>
+/// <remarks>Why: a deny-list of e-mail domains is written this way, and the chain paid a field read, an ASCII check
+/// and a virtual call per affix (<c>--rule-costs</c>, docs/benchmarks.md, seventh session).</remarks>
+internal sealed class LowerAffixAnyTest : BoolNode
+{
+    private readonly StringNode _text;
+    private readonly byte[][] _affixes;
+    private readonly bool _atEnd;
+    private readonly int _widest;
+
+    public LowerAffixAnyTest(StringNode text, byte[][] affixes, bool atEnd)
+    {
+        _text = text;
+        _affixes = affixes;
+        _atEnd = atEnd;
+        _widest = affixes.Max(a => a.Length);
+    }
+
+    public override bool Eval(DecisionContext context)
+    {
+        if (!_text.TryEval(context, out var s))
+        {
+            return false;
+        }
+
+        var affixes = _affixes;
+        var width = Math.Min(s.Length, _widest);
+        if (Ascii.IsValid(_atEnd ? s[^width..] : s[..width]))
+        {
+            // Every affix region is ASCII; an affix longer than s cannot match (then s is all ASCII, and lowering
+            // ASCII keeps the length).
+            foreach (var affix in affixes)
+            {
+                if (s.Length >= affix.Length && Ascii.EqualsIgnoreCase(_atEnd ? s[^affix.Length..] : s[..affix.Length], affix))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        foreach (var affix in affixes)
+        {
+            if (LowerAffixTest.Matches(context, s, affix, _atEnd))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 
