@@ -25,16 +25,14 @@ public sealed partial class EventReader
 
         /// <summary>
         /// The bytes that follow the opening quote of this property in compact JSON: the name, its closing quote and
-        /// the colon — or null when the name is not plain printable ASCII without <c>"</c> or <c>\</c> (then those raw
-        /// bytes would not be the JSON spelling of the name, and only the scanning path may read it).
+        /// the colon — null when the name is not plain printable ASCII without <c>"</c> or <c>\</c> (then those raw
+        /// bytes would not be the JSON spelling of the name, and only the scanning path may read it) — with its first
+        /// and last 8 bytes as words.
         /// </summary>
-        private readonly byte[]? _prefix = CompactPrefixOf(name);
-        private readonly ulong _prefixHead = Word(CompactPrefixOf(name), 0);
-        private readonly ulong _prefixHeadMask = Word(CompactPrefixOf(name) is { } p ? [.. p.Select(_ => (byte)0xFF)] : null, 0);
-        private readonly ulong _prefixTail = CompactPrefixOf(name) is { Length: > 8 } p ? Word(p, p.Length - 8) : 0;
+        private readonly CompactPrefix _prefix = CompactPrefix.Of(name);
 
         /// <summary>Length of <see cref="IsCompactPrefixOf"/>'s match: name, quote and colon.</summary>
-        public int CompactPrefixLength => _prefix?.Length ?? 0;
+        public int CompactPrefixLength => _prefix.Bytes?.Length ?? 0;
 
         /// <summary>
         /// True when the bytes of <paramref name="json"/> from <paramref name="at"/> (just after an opening quote) are
@@ -44,7 +42,7 @@ public sealed partial class EventReader
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool IsCompactPrefixOf(ReadOnlySpan<byte> json, int at)
         {
-            var prefix = _prefix;
+            var prefix = _prefix.Bytes;
             if (prefix is null)
             {
                 return false;
@@ -60,21 +58,8 @@ public sealed partial class EventReader
             ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(json), at);
             var head = Unsafe.ReadUnaligned<ulong>(ref p);
             return n <= 8
-                ? (head & _prefixHeadMask) == _prefixHead
-                : head == _prefixHead && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, n - 8)) == _prefixTail;
-        }
-
-        private static byte[]? CompactPrefixOf(byte[] name)
-        {
-            foreach (var b in name)
-            {
-                if (b is < 0x20 or >= 0x7F or (byte)'"' or (byte)'\\')
-                {
-                    return null;
-                }
-            }
-
-            return [.. name, (byte)'"', (byte)':'];
+                ? (head & _prefix.HeadMask) == _prefix.Head
+                : head == _prefix.Head && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, n - 8)) == _prefix.Tail;
         }
 
         /// <summary>True when <paramref name="name"/> is this entry's name (same length, head and tail words, and for
@@ -84,19 +69,41 @@ public sealed partial class EventReader
             => name.Length == Name.Length && NameTable.HeadOf(name) == Head && NameTable.TailOf(name) == Tail
                 && (name.Length <= NameTable.ExactWords || name.SequenceEqual(Name));
 
-        /// <summary>The 8 bytes of <paramref name="bytes"/> from <paramref name="start"/> as one word in the machine's
-        /// byte order, as <see cref="Unsafe.ReadUnaligned{T}(ref readonly byte)"/> reads them (fewer at the end,
-        /// zero-filled).</summary>
-        private static ulong Word(byte[]? bytes, int start)
+        /// <summary>See <see cref="_prefix"/>. Words are in the machine's byte order, as
+        /// <see cref="Unsafe.ReadUnaligned{T}(ref readonly byte)"/> reads them.</summary>
+        private readonly struct CompactPrefix
         {
-            Span<byte> word = stackalloc byte[8];
-            word.Clear();
-            if (bytes is not null)
+            public readonly byte[]? Bytes;
+            public readonly ulong Head;
+            public readonly ulong HeadMask;
+            public readonly ulong Tail;
+
+            private CompactPrefix(byte[] bytes)
             {
-                bytes.AsSpan(start, Math.Min(8, bytes.Length - start)).CopyTo(word);
+                Bytes = bytes;
+                Span<byte> word = stackalloc byte[8];
+                word.Clear();
+                var headBytes = Math.Min(8, bytes.Length);
+                bytes.AsSpan(0, headBytes).CopyTo(word);
+                Head = MemoryMarshal.Read<ulong>(word);
+                word.Clear();
+                word[..headBytes].Fill(0xFF);
+                HeadMask = MemoryMarshal.Read<ulong>(word);
+                Tail = bytes.Length > 8 ? MemoryMarshal.Read<ulong>(bytes.AsSpan(bytes.Length - 8)) : 0;
             }
 
-            return MemoryMarshal.Read<ulong>(word);
+            public static CompactPrefix Of(byte[] name)
+            {
+                foreach (var b in name)
+                {
+                    if (b is < 0x20 or >= 0x7F or (byte)'"' or (byte)'\\')
+                    {
+                        return default;
+                    }
+                }
+
+                return new CompactPrefix([.. name, (byte)'"', (byte)':']);
+            }
         }
     }
 
