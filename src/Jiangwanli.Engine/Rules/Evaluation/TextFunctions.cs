@@ -111,10 +111,10 @@ internal sealed class LowerAffixTest(StringNode text, byte[] affix, bool atEnd) 
 
 /// <summary>
 /// <c>lower(s).endsWith("a") || lower(s).endsWith("b") || …</c> (or all <c>startsWith</c>) on one text, as one node
-/// (the binder fuses such tests of one string field): the text is read once and the widest affix region checked for ASCII once, then each affix is compared
-/// ignoring ASCII case — the same result as the chain of <see cref="LowerAffixTest"/>s it replaces (by their argument:
-/// every affix region lies inside the widest one, so when that is ASCII each comparison is exact; otherwise each affix
-/// takes <see cref="LowerAffixTest.Matches"/>).
+/// (the binder fuses such tests of one string field): the text is read once and the widest affix region checked for
+/// ASCII once, then each affix is compared ignoring ASCII case — the same result as the chain of
+/// <see cref="LowerAffixTest"/>s it replaces (by their argument: every affix region lies inside the widest one, so when
+/// that is ASCII each comparison is exact; otherwise each affix takes <see cref="LowerAffixTest.Matches"/>).
 /// </summary>
 /// <remarks>Why: a deny-list of e-mail domains is written this way, and the chain paid a field read, an ASCII check
 /// and a virtual call per affix (<c>--rule-costs</c>, docs/benchmarks.md, seventh session).</remarks>
