@@ -29,7 +29,16 @@ internal static class DecisionCpuMeasurement
             return true;
         }
 
-        var seconds = Option(args, "--seconds", 5);
+        var only = Array.IndexOf(args, "--stage") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        if (only is not (null or "read" or "features" or "decide" or "hot"))
+        {
+            // readN and hotN exist only in the --ab harness (CreateLoop); here the hot set's size is --hot-events.
+            Console.Error.WriteLine($"unknown stage '{only}': read | features | decide | hot (readN and hotN with --ab)");
+            exitCode = 2;
+            return true;
+        }
+
+        var seconds = Option(args, "--seconds", 5.0); // fractional seconds allowed (an int default truncated 0.5 to 0)
         var rounds = Option(args, "--rounds", 3);
         var hotEvents = Option(args, "--hot-events", 1_024);
         var engine = BenchPacks.Engine(BenchPacks.Default());
@@ -41,7 +50,6 @@ internal static class DecisionCpuMeasurement
 
         Console.WriteLine("| stage | CPU ns/op | wall ns/op | ops |");
         Console.WriteLine("|---|---:|---:|---:|");
-        var only = Array.IndexOf(args, "--stage") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
         for (var round = 0; round < rounds; round++)
         {
             if (only is null or "read")
