@@ -99,11 +99,7 @@ public sealed partial class EventReader
                 {
                     entry = guess;
                     property++;
-                    i = SkipWhitespace(json, i + 1 + guess.CompactPrefixLength);
-                    if ((uint)i >= (uint)json.Length)
-                    {
-                        return false;
-                    }
+                    i += 1 + guess.CompactPrefixLength;
                 }
                 else
                 {
@@ -144,11 +140,14 @@ public sealed partial class EventReader
                         }
                     }
 
-                    i = SkipWhitespace(json, i + 1);
-                    if ((uint)i >= (uint)json.Length)
-                    {
-                        return false;
-                    }
+                    i++;
+                }
+
+                // Just after the colon, either way.
+                i = SkipWhitespace(json, i);
+                if ((uint)i >= (uint)json.Length)
+                {
+                    return false;
                 }
 
                 i = entry is null ? SkipPlainValue(json, i, ref nonAscii) : ReadPlainValue(json, i, entry, context, textBase, ref nonAscii);
