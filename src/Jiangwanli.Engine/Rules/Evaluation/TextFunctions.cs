@@ -88,12 +88,16 @@ internal sealed class LowerAffixTest(StringNode text, byte[] affix, bool atEnd) 
 
     public override bool Eval(DecisionContext context) => _text.TryEval(context, out var s) && Matches(context, s, _affix, _atEnd);
 
+    /// <summary>The last (<paramref name="atEnd"/>) or first <paramref name="length"/> bytes of <paramref name="s"/>,
+    /// where an affix of that length would lie; <paramref name="length"/> ≤ the length of <paramref name="s"/>.</summary>
+    internal static ReadOnlySpan<byte> AffixRegion(ReadOnlySpan<byte> s, int length, bool atEnd) => atEnd ? s[^length..] : s[..length];
+
     /// <summary>Whether <c>lower(<paramref name="s"/>)</c> starts or ends with <paramref name="affix"/>.</summary>
     internal static bool Matches(DecisionContext context, ReadOnlySpan<byte> s, byte[] affix, bool atEnd)
     {
         if (s.Length >= affix.Length)
         {
-            var end = atEnd ? s[^affix.Length..] : s[..affix.Length];
+            var end = AffixRegion(s, affix.Length, atEnd);
             if (Ascii.IsValid(end))
             {
                 return Ascii.EqualsIgnoreCase(end, affix);
@@ -142,13 +146,13 @@ internal sealed class LowerAffixAnyTest : BoolNode
 
         var affixes = _affixes;
         var width = Math.Min(s.Length, _widest);
-        if (Ascii.IsValid(_atEnd ? s[^width..] : s[..width]))
+        if (Ascii.IsValid(LowerAffixTest.AffixRegion(s, width, _atEnd)))
         {
             // Every affix region is ASCII; an affix longer than s cannot match (then s is all ASCII, and lowering
             // ASCII keeps the length).
             foreach (var affix in affixes)
             {
-                if (s.Length >= affix.Length && Ascii.EqualsIgnoreCase(_atEnd ? s[^affix.Length..] : s[..affix.Length], affix))
+                if (s.Length >= affix.Length && Ascii.EqualsIgnoreCase(LowerAffixTest.AffixRegion(s, affix.Length, _atEnd), affix))
                 {
                     return true;
                 }
