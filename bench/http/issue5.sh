@@ -100,17 +100,9 @@ step() {
       local rate; rate=$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")
       start_server batch; warm "$rate" 20; bench open50-pinned --rate "$rate" -c 64 --duration 60s --warmup 10s; stop_server ;;
     open50-pinned-bare) # the bare endpoint under open50-pinned's load and pinning: its latency floor
-      PIN_SERVER=0 PIN_CLIENT=1
       local rate; rate=$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")
-      DATA=$(mktemp -d /tmp/jwl-issue5.XXXXXX)
-      taskset -c 0 "${JWL[@]}" bench bare-server --port "$PORT" >"$DATA/server.log" 2>&1 &
-      SPID=$!
-      for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.5; done
-      warm "$rate" 20
-      taskset -c 1 "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --rate "$rate" -c 64 --duration 60s --warmup 10s --label "$1" \
-        --json >"$OUT/$1.json"
-      log "$1: $(jq -c '{throughput, p99_us: .latency_us.p99, status}' "$OUT/$1.json")"
-      stop_server ;;
+      PIN_SERVER=0 PIN_CLIENT=1 WARM=20 LABEL="$1" PORT="$PORT" "$ROOT/bench/http/open-bare.sh" "$ART" "$rate" "$OUT/$1.json" >/dev/null
+      log "$1: $(jq -c '{throughput, p99_us: .latency_us.p99, status}' "$OUT/$1.json")" ;;
     overload-fixed|overload-adaptive) # 3x the pinned maximum, open loop, 30 s, under a memory limit
       # Pinned: unpinned, the load tool shares both cores with the server and cannot send 3x what they serve together
       # (measured: asked 51,715/s, sent 11,800/s, all answered 200 -- the client, not the server, was overloaded).
