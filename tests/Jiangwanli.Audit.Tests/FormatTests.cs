@@ -101,6 +101,45 @@ public class FormatTests
     }
 
     [Fact]
+    public void ChainHasher_OnLinux_CallsOpenSslDirectly()
+    {
+        // Linux: .NET's own crypto needs libcrypto, so the direct path must load (and pass its known-answer test).
+        // Elsewhere the direct path is off and IncrementalHash is used.
+        using var hasher = new ChainHasher();
+        Assert.Equal(OperatingSystem.IsLinux(), NativeSha256.IsAvailable);
+        Assert.Equal(OperatingSystem.IsLinux(), hasher.IsNative);
+        using var managed = new ChainHasher(preferNative: false);
+        Assert.False(managed.IsNative);
+    }
+
+    [Fact]
+    public void ChainHasher_NativeAndIncrementalHash_AgreeOnRandomChains()
+    {
+        Gen.Byte.Array[0, 700].Array[1, 8].Sample(frames =>
+        {
+            using var native = new ChainHasher();                 // per sample: CsCheck runs samples in parallel
+            using var managed = new ChainHasher(preferNative: false);
+            ChainHash a = default, b = default;
+            foreach (var frame in frames)
+            {
+                native.Append(ref a, frame);
+                managed.Append(ref b, frame);
+                Assert.Equal(ChainHash.ToHex(b), ChainHash.ToHex(a));
+            }
+
+            // And against the definition, SHA-256(previous ‖ frame), for the last step.
+            ChainHash previous = default;
+            for (var i = 0; i < frames.Length - 1; i++)
+            {
+                managed.Append(ref previous, frames[i]);
+            }
+
+            var expected = System.Security.Cryptography.SHA256.HashData([.. ((ReadOnlySpan<byte>)previous).ToArray(), .. frames[^1]]);
+            Assert.Equal(Convert.ToHexStringLower(expected), ChainHash.ToHex(a));
+        }, iter: 300);
+    }
+
+    [Fact]
     public void RecordFrame_CrcMatches_RejectsEverySingleByteFlip()
     {
         var golden = Convert.FromHexString(GoldenFrame);
