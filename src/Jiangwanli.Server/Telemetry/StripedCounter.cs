@@ -9,7 +9,16 @@ namespace Jiangwanli.Server.Telemetry;
 /// </summary>
 internal sealed class StripedCounter
 {
-    private readonly Cell[] _cells = new Cell[Math.Max(1, Environment.ProcessorCount)];
+    private readonly Cell[] _cells;
+
+    /// <summary>A counter with one cell per core.</summary>
+    public StripedCounter()
+        : this(Environment.ProcessorCount)
+    {
+    }
+
+    /// <summary>A counter with <paramref name="cells"/> cells (at least one): cores share cells when there are fewer.</summary>
+    public StripedCounter(int cells) => _cells = new Cell[Math.Max(1, cells)];
 
     /// <summary>Adds one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
