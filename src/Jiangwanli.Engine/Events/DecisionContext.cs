@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Jiangwanli.Engine.Decisions;
@@ -66,6 +67,15 @@ public sealed class DecisionContext
 
     /// <summary>Cached JSON writer, reset onto each response's output (see <see cref="DecisionJsonWriter"/>).</summary>
     internal Utf8JsonWriter? JsonWriter;
+
+    /// <summary>
+    /// This decision's <c>features</c> object as JSON, written by the first document that needs it (empty until then;
+    /// emptied by <see cref="Reset"/>), and the writer that formats it (see <see cref="DecisionJsonWriter"/>).
+    /// </summary>
+    internal ArrayBufferWriter<byte>? FeatureJson;
+
+    /// <summary>The writer of <see cref="FeatureJson"/>.</summary>
+    internal Utf8JsonWriter? FeatureJsonWriter;
 
     /// <summary>The schema this context's slots were sized for.</summary>
     public EventSchema Schema { get; }
@@ -239,6 +249,7 @@ public sealed class DecisionContext
         Decision = Decision.Allow;
         Error = default;
         HasEventTimestamp = false;
+        FeatureJson?.ResetWrittenCount();
     }
 
     /// <summary>Copies UTF-8 bytes into <see cref="Text"/> and returns their offset.</summary>

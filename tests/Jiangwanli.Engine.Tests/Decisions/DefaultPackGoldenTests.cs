@@ -239,4 +239,34 @@ public class DefaultPackGoldenTests
         Assert.Equal("blocked_ip", audit.RootElement.GetProperty("rules")[0].GetString());
         engine.Return(ctx);
     }
+
+    [Fact]
+    public void WriteBoth_ContextReusedForAnotherEvent_CarriesThatEventsFeaturesInBothDocuments()
+    {
+        // The features object is formatted once per decision and reused by the second document: a reused context
+        // must never show the previous decision's values.
+        var engine = NewEngine();
+        var ctx = engine.Rent();
+        var buffer = new ArrayBufferWriter<byte>();
+        var seen = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var json = Encoding.UTF8.GetBytes(Event("u9", 10 + i, T0 + i));
+            Assert.True(engine.Decide(json, ctx));
+            buffer.Clear();
+            DecisionJsonWriter.WriteAuditRecord(ctx, json, buffer);
+            using var audit = JsonDocument.Parse(buffer.WrittenMemory);
+            var auditFeatures = audit.RootElement.GetProperty("features").GetRawText();
+            buffer.Clear();
+            DecisionJsonWriter.WriteResponse(ctx, buffer, i, 1);
+            using var response = JsonDocument.Parse(buffer.WrittenMemory);
+            var features = response.RootElement.GetProperty("features");
+            Assert.Equal(auditFeatures, features.GetRawText());
+            Assert.Equal(i + 1, features.GetProperty("user_txn_1h").GetDouble());
+            seen.Add(auditFeatures);
+        }
+
+        Assert.Equal(3, seen.Distinct().Count());
+        engine.Return(ctx);
+    }
 }
