@@ -53,7 +53,6 @@ internal static unsafe class NativeSha256
                 IsAvailable = PassesKnownAnswerTest();
                 if (IsAvailable)
                 {
-                    LibraryName = name;
                     return;
                 }
             }
@@ -62,9 +61,6 @@ internal static unsafe class NativeSha256
 
     /// <summary>True when the direct functions are loaded and agree with <see cref="SHA256"/>.</summary>
     public static bool IsAvailable { get; }
-
-    /// <summary>The library the functions came from (null when <see cref="IsAvailable"/> is false).</summary>
-    public static string? LibraryName { get; }
 
     /// <summary>
     /// Writes <c>SHA-256(first ‖ second)</c> to <paramref name="output"/> (32 bytes, may overlap

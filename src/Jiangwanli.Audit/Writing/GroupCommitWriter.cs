@@ -16,11 +16,14 @@ namespace Jiangwanli.Audit.Writing;
 /// it and writes its own record — and whatever was queued before it — itself (<see cref="TryAppendInline"/>): its
 /// append completes synchronously, without waking the writer thread and being woken back through the thread pool.
 /// When the role is busy the appender spins for it briefly (<see cref="TryTakeRole"/>) before it queues for the
-/// writer thread (profile: a third of the server's CPU went to those wake-ups and context switches at 50 % load). The writer thread still runs the periodic
-/// flush, the retries of a failed log and the close.</para>
+/// writer thread (profile: a third of the server's CPU went to those wake-ups and context switches at 50 % load).
+/// The writer thread still runs the periodic flush, the retries of a failed log and the close.</para>
 /// </remarks>
 internal sealed class GroupCommitWriter
 {
+    // How long a caller-run append waits for a busy writer role before it queues (TryTakeRole): 10 µs.
+    private static readonly long s_inlineSpinTicks = Stopwatch.Frequency * 10 / 1_000_000;
+
     private readonly LogContext _context;
     private readonly AppendQueue _queue;
     private readonly SegmentWriter _segments;
@@ -143,7 +146,7 @@ internal sealed class GroupCommitWriter
     }
 
     /// <summary>
-    /// Takes the writer role for a caller-run write, waiting up to <see cref="InlineSpinTicks"/> for a holder that is
+    /// Takes the writer role for a caller-run write, waiting up to <see cref="s_inlineSpinTicks"/> for a holder that is
     /// writing now: its write is a few microseconds, less than queueing for the writer thread costs (its wake-up, and
     /// the append's continuation dispatched back through the thread pool).
     /// </summary>
@@ -154,7 +157,7 @@ internal sealed class GroupCommitWriter
             return true;
         }
 
-        var deadline = Stopwatch.GetTimestamp() + InlineSpinTicks;
+        var deadline = Stopwatch.GetTimestamp() + s_inlineSpinTicks;
         var spinner = default(SpinWait);
         do
         {
@@ -168,8 +171,6 @@ internal sealed class GroupCommitWriter
 
         return false;
     }
-
-    private static readonly long InlineSpinTicks = Stopwatch.Frequency * 10 / 1_000_000; // 10 µs
 
     public AuditHead GetHead()
     {

@@ -80,9 +80,6 @@ internal sealed class JiangwanliMetrics
         }
     }
 
-    /// <summary>Matches of the rule with id <paramref name="ruleId"/> since start, over every pack that had it.</summary>
-    public long RuleHitCount(string ruleId) => _ruleHits.Read(ruleId);
-
     /// <summary>Counts an event or request refused before a decision.</summary>
     /// <param name="reason">A constant reason tag (see <c>ProblemType.Reason</c>).</param>
     public void Rejected(string reason)
