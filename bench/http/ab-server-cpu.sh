@@ -6,6 +6,8 @@
 # reads the server's utime+stime from /proc before and after: CPU µs per answered request.
 #
 #   bench/http/ab-server-cpu.sh A_ART B_ART [ROUNDS=3] [RATE=10000] [SECONDS=20]
+#   RATE=0: closed loop (64 connections as fast as answered) instead of a fixed rate; the summary's throughput is then
+#   the server's maximum with the load tool beside it (eighth session: the figure the ratio to the bare endpoint needs)
 #   A_ART/B_ART: --artifacts-path folders of two Release builds of src/Jiangwanli.Cli
 #   env: BENCH_LOCK=/work/bench.lock (each round's measurement under flock), DURABILITY=batch|fsync|none, SERVER_ENV="K=V ..."
 #   RATE=10000 SEC=20 [SERVER_ENV=...] bench/http/ab-server-cpu.sh --one ART   # one server, one line: cpu_us p50_us p99_us gcs
@@ -21,8 +23,9 @@ HZ=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count"
-  local art=$1 data spid before after answered
+one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count throughput"
+  local art=$1 data spid before after answered rate=()
+  [ "$RATE" != 0 ] && rate=(--rate "$RATE")
   local jwl=(dotnet "$art/bin/Jiangwanli.Cli/release/jwl.dll")
   data=$(mktemp -d /tmp/jwl-abcpu.XXXXXX)
   # shellcheck disable=SC2086
@@ -30,15 +33,15 @@ one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count"
     --management-urls "http://127.0.0.1:$MPORT" --durability "$DURABILITY" >"$data/server.log" 2>&1 &
   spid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$MPORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
-  "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" --rate "$RATE" -c 64 --duration 8s --warmup 2s --json >/dev/null # warm-up (JIT tiers, pools)
+  "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" "${rate[@]}" -c 64 --duration 8s --warmup 2s --json >/dev/null # warm-up (JIT tiers, pools)
   before=$(cpu_ticks "$spid")
-  "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --server-pid "$spid" --rate "$RATE" -c 64 \
+  "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --server-pid "$spid" "${rate[@]}" -c 64 \
     --duration "${SEC}s" --warmup 0s --json >"$data/run.json"
   after=$(cpu_ticks "$spid")
   answered=$(jq '[.status[]] | add' "$data/run.json")
   kill -TERM "$spid"; wait "$spid" 2>/dev/null || true
   jq -r --argjson t "$((after - before))" --argjson hz "$HZ" --argjson n "$answered" \
-    '"\($t / $hz * 1000000 / $n | . * 10 | round / 10) \(.latency_us.p50) \(.latency_us.p99) \(.server.gc_count)"' "$data/run.json"
+    '"\($t / $hz * 1000000 / $n | . * 10 | round / 10) \(.latency_us.p50) \(.latency_us.p99) \(.server.gc_count) \(.throughput | round)"' "$data/run.json"
   rm -rf "$data"
 }
 
@@ -51,5 +54,5 @@ for i in $(seq 1 "$N"); do
     echo "$x $r" >&2
     echo "$x $r"
   done
-done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4; gc[$1] = gc[$1] " " $5 }
-  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s   gcs:%s\n", k, cpu[k], p99[k], gc[k] }' | sort
+done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4; gc[$1] = gc[$1] " " $5; tp[$1] = tp[$1] " " $6 }
+  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s   gcs:%s   answered/s:%s\n", k, cpu[k], p99[k], gc[k], tp[k] }' | sort
