@@ -131,17 +131,7 @@ public static class DecisionJsonWriter
         var cached = context.FeatureJson ??= new ArrayBufferWriter<byte>(256);
         if (cached.WrittenCount == 0)
         {
-            var f = context.FeatureJsonWriter;
-            if (f is null)
-            {
-                f = new Utf8JsonWriter(cached, new JsonWriterOptions { SkipValidation = true });
-                context.FeatureJsonWriter = f;
-            }
-            else
-            {
-                f.Reset(cached);
-            }
-
+            var f = Writer(ref context.FeatureJsonWriter, cached);
             f.WriteStartObject();
             var names = context.Pack.FeatureJsonNames;
             for (var i = 0; i < names.Length; i++)
@@ -183,14 +173,17 @@ public static class DecisionJsonWriter
         }
     }
 
-    private static Utf8JsonWriter Writer(DecisionContext context, IBufferWriter<byte> output)
+    private static Utf8JsonWriter Writer(DecisionContext context, IBufferWriter<byte> output) => Writer(ref context.JsonWriter, output);
+
+    /// <summary>The writer cached in <paramref name="slot"/> (created there on first use), reset onto <paramref name="output"/>.</summary>
+    private static Utf8JsonWriter Writer(ref Utf8JsonWriter? slot, IBufferWriter<byte> output)
     {
-        var w = context.JsonWriter;
+        var w = slot;
         if (w is null)
         {
             // Relaxed escaping is not used: the default escaper keeps output safe to embed anywhere.
             w = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
-            context.JsonWriter = w;
+            slot = w;
         }
         else
         {
