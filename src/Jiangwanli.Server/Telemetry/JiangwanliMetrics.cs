@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Jiangwanli.Engine.Decisions;
 using Jiangwanli.Engine.Events;
@@ -30,7 +29,7 @@ internal sealed class JiangwanliMetrics
     // Refusals by reason: observable, like the decisions. Under overload most requests are refusals, and an
     // OpenTelemetry counter update with a reason tag (a tag-set lookup) was 5 % of the server's CPU in a run that
     // refused nearly everything (perf, docs/benchmarks.md). Reasons are the catalog's constant slugs: a handful of keys.
-    private readonly ConcurrentDictionary<string, StripedCounter> _rejected = new(StringComparer.Ordinal);
+    private readonly TaggedCounters _rejected = new("reason", Environment.ProcessorCount);
     private readonly Histogram<double> _latency;
 
     public JiangwanliMetrics(IMeterFactory meterFactory)
@@ -43,7 +42,7 @@ internal sealed class JiangwanliMetrics
         // Observable for the same reason: a counter update per matched rule, each a tag-set lookup, was ≈ 0.9 µs of a
         // decision's server CPU (perf, docs/benchmarks.md, eighth session).
         meter.CreateObservableCounter("jiangwanli.rule.hits", _ruleHits.Observe, "{hit}", "Rules that matched, by rule id.");
-        meter.CreateObservableCounter("jiangwanli.events.rejected", ObserveRejected, "{event}", "Events refused before a decision, by reason.");
+        meter.CreateObservableCounter("jiangwanli.events.rejected", _rejected.Observe, "{event}", "Events refused before a decision, by reason.");
         _latency = meter.CreateHistogram(
             "jiangwanli.decision.duration",
             "s",
@@ -84,20 +83,11 @@ internal sealed class JiangwanliMetrics
     /// <param name="reason">A constant reason tag (see <c>ProblemType.Reason</c>).</param>
     public void Rejected(string reason)
     {
-        // GetOrAdd looks the key up first: after a reason's first refusal this is one lookup, no allocation.
-        _rejected.GetOrAdd(reason, static _ => new StripedCounter()).Increment();
+        _rejected.For(reason).Increment();
     }
 
     /// <summary>Refusals counted under <paramref name="reason"/> since start.</summary>
-    public long RejectedCount(string reason) => _rejected.TryGetValue(reason, out var counter) ? counter.Read() : 0;
-
-    private IEnumerable<Measurement<long>> ObserveRejected()
-    {
-        foreach (var (reason, counter) in _rejected)
-        {
-            yield return new Measurement<long>(counter.Read(), new KeyValuePair<string, object?>("reason", reason));
-        }
-    }
+    public long RejectedCount(string reason) => _rejected.Read(reason);
 
     private IEnumerable<Measurement<long>> ObserveDecisions()
     {

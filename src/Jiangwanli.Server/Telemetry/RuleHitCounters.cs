@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Jiangwanli.Engine.Packs;
@@ -18,9 +17,7 @@ namespace Jiangwanli.Server.Telemetry;
 internal sealed class RuleHitCounters
 {
     // A rule counter's cells: one per core up to 8. Each cell is 128 bytes, and a pack may have a thousand rules.
-    private static readonly int s_cells = Math.Min(Environment.ProcessorCount, 8);
-
-    private readonly ConcurrentDictionary<string, StripedCounter> _byId = new(StringComparer.Ordinal);
+    private readonly TaggedCounters _byId = new("rule", Math.Min(Environment.ProcessorCount, 8));
     private readonly ConditionalWeakTable<RulePack, PackCounters> _byPack = new();
     private PackCounters? _last;
 
@@ -42,20 +39,10 @@ internal sealed class RuleHitCounters
     }
 
     /// <summary>Matches counted for <paramref name="ruleId"/> so far.</summary>
-    public long Read(string ruleId) => _byId.TryGetValue(ruleId, out var counter) ? counter.Read() : 0;
+    public long Read(string ruleId) => _byId.Read(ruleId);
 
-    /// <summary>The observable counter's callback: every rule id that has a counter, with its total.</summary>
-    public IEnumerable<Measurement<long>> Observe()
-    {
-        foreach (var (ruleId, counter) in _byId)
-        {
-            var total = counter.Read();
-            if (total > 0)
-            {
-                yield return new Measurement<long>(total, new KeyValuePair<string, object?>("rule", ruleId));
-            }
-        }
-    }
+    /// <summary>The observable counter's callback: every rule id that matched, with its total.</summary>
+    public IEnumerable<Measurement<long>> Observe() => _byId.Observe();
 
     private PackCounters Resolve(RulePack pack)
     {
@@ -63,7 +50,7 @@ internal sealed class RuleHitCounters
         var byIndex = new StripedCounter[rules.Count];
         for (var i = 0; i < byIndex.Length; i++)
         {
-            byIndex[i] = _byId.GetOrAdd(rules[i].Id, static _ => new StripedCounter(s_cells));
+            byIndex[i] = _byId.For(rules[i].Id);
         }
 
         return new PackCounters(pack, byIndex);
