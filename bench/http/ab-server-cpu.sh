@@ -10,7 +10,7 @@
 #   the server's maximum with the load tool beside it (eighth session: the figure the ratio to the bare endpoint needs)
 #   A_ART/B_ART: --artifacts-path folders of two Release builds of src/Jiangwanli.Cli
 #   env: BENCH_LOCK=/work/bench.lock (each round's measurement under flock), DURABILITY=batch|fsync|none, SERVER_ENV="K=V ..."
-#   RATE=10000 SEC=20 [SERVER_ENV=...] bench/http/ab-server-cpu.sh --one ART   # one server, one line: cpu_us p50_us p99_us gcs
+#   RATE=10000 SEC=20 [SERVER_ENV=...] bench/http/ab-server-cpu.sh --one ART   # one server, one line: cpu_us p50_us p99_us gcs answered/s machine_cpu_us
 #   (--one is how a runtime knob was compared on one build: SERVER_ENV=DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0)
 set -euo pipefail
 if [ "${1:-}" != "--one" ]; then
@@ -22,8 +22,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HZ=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; } # the whole machine: user nice system irq softirq
 
-one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count throughput"
+one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count throughput machine_cpu_us_per_request"
   local art=$1 data spid before after answered rate=()
   [ "$RATE" != 0 ] && rate=(--rate "$RATE")
   local jwl=(dotnet "$art/bin/Jiangwanli.Cli/release/jwl.dll")
@@ -34,14 +35,15 @@ one() { # one ART -> prints "cpu_us_per_request p50_us p99_us gc_count throughpu
   spid=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$MPORT/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
   "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" "${rate[@]}" -c 64 --duration 8s --warmup 2s --json >/dev/null # warm-up (JIT tiers, pools)
-  before=$(cpu_ticks "$spid")
+  before=$(cpu_ticks "$spid"); busy_before=$(busy_ticks)
   "${jwl[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --server-pid "$spid" "${rate[@]}" -c 64 \
     --duration "${SEC}s" --warmup 0s --json >"$data/run.json"
-  after=$(cpu_ticks "$spid")
+  after=$(cpu_ticks "$spid"); busy_after=$(busy_ticks)
   answered=$(jq '[.status[]] | add' "$data/run.json")
   kill -TERM "$spid"; wait "$spid" 2>/dev/null || true
   jq -r --argjson t "$((after - before))" --argjson hz "$HZ" --argjson n "$answered" \
-    '"\($t / $hz * 1000000 / $n | . * 10 | round / 10) \(.latency_us.p50) \(.latency_us.p99) \(.server.gc_count) \(.throughput | round)"' "$data/run.json"
+    --argjson m "$((busy_after - busy_before))" \
+    '"\($t / $hz * 1000000 / $n | . * 10 | round / 10) \(.latency_us.p50) \(.latency_us.p99) \(.server.gc_count) \(.throughput | round) \($m / $hz * 1000000 / $n | . * 10 | round / 10)"' "$data/run.json"
   rm -rf "$data"
 }
 
@@ -54,5 +56,5 @@ for i in $(seq 1 "$N"); do
     echo "$x $r" >&2
     echo "$x $r"
   done
-done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4; gc[$1] = gc[$1] " " $5; tp[$1] = tp[$1] " " $6 }
-  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s   gcs:%s   answered/s:%s\n", k, cpu[k], p99[k], gc[k], tp[k] }' | sort
+done | awk '{ cpu[$1] = cpu[$1] " " $2; p99[$1] = p99[$1] " " $4; gc[$1] = gc[$1] " " $5; tp[$1] = tp[$1] " " $6; all[$1] = all[$1] " " $7 }
+  END { for (k in cpu) printf "%s  cpu_us/request:%s   p99_us:%s   gcs:%s   answered/s:%s   machine_cpu_us/request:%s\n", k, cpu[k], p99[k], gc[k], tp[k], all[k] }' | sort

@@ -143,7 +143,7 @@ step() {
 }
 
 if [ "${1:-}" = "--step" ]; then # internal: one step, called under the lock
-  OUT=$2; SPID=""; step "$3"; exit
+  OUT=$2; SPID=""; mkdir -p "$OUT"; step "$3"; exit
 fi
 
 mkdir -p "$OUT"
