@@ -6,7 +6,7 @@ using System.Runtime.Loader;
 namespace Jiangwanli.Benchmarks.Engine;
 
 /// <summary>
-/// <c>--decide-cpu --ab A_DIR B_DIR [--stage decide|read|readN|features|hot|hotN] [--rounds R] [--seconds S]</c>: two builds of
+/// <c>--decide-cpu --ab A_DIR B_DIR [--stage decide|pooled|read|readN|features|hot|hotN] [--rounds R] [--seconds S]</c>: two builds of
 /// this benchmark (folders holding Jiangwanli.Benchmarks.dll) loaded side by side in one process, each in its own
 /// <see cref="AssemblyLoadContext"/> with its own engine, timed in short alternating slices (A B B A ...), printing the
 /// minimum and median CPU ns per decision of each and the median of the per-round ratios B / A.

@@ -33,7 +33,7 @@ internal static class DecisionCpuMeasurement
         if (only is not (null or "read" or "features" or "decide" or "hot"))
         {
             // readN and hotN exist only in the --ab harness (CreateLoop); here the hot set's size is --hot-events.
-            Console.Error.WriteLine($"unknown stage '{only}': read | features | decide | hot (readN and hotN with --ab)");
+            Console.Error.WriteLine($"unknown stage '{only}': read | features | decide | hot (readN, hotN and pooled with --ab)");
             exitCode = 2;
             return true;
         }
@@ -94,6 +94,15 @@ internal static class DecisionCpuMeasurement
             _ when stage.StartsWith("read", StringComparison.Ordinal) => (ctx, e) => ctx.Reader.TryRead(e, ctx, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()),
             "features" => (ctx, e) => engine.ObserveOnly(e, ctx),
             "decide" => (ctx, e) => engine.Decide(e, ctx),
+
+            // A context rented and returned around each decision, as DecisionBenchmarks and the server do.
+            "pooled" => (_, e) =>
+            {
+                var rented = engine.Rent();
+                var decided = engine.Decide(e, rented);
+                engine.Return(rented);
+                return decided;
+            },
             _ when stage.StartsWith("hot", StringComparison.Ordinal) => (ctx, e) => engine.Decide(e, ctx),
             _ => throw new ArgumentException($"unknown stage {stage}", nameof(stage)),
         };
