@@ -21,12 +21,19 @@ namespace Jiangwanli.Server.Admission;
 /// Latency sampling costs two interlocked adds per request; at most once per <see cref="UpdateInterval"/> one
 /// request (the winner of a compare-exchange gate) turns the window's mean into a new limit. Gauges:
 /// <c>jiangwanli.admission.limit</c>, <c>.in_flight</c>, <c>.queued</c>; counter <c>jiangwanli.admission.rejected</c>
-/// by <c>reason</c> (<c>overloaded</c>, <c>queue_timeout</c>, <c>memory</c>, <c>backlog</c>).
+/// by <c>reason</c> (<c>overloaded</c>, <c>queue_timeout</c>, <c>memory</c>, <c>backlog</c>, <c>expired</c>);
+/// histogram <c>jiangwanli.admission.request_age</c> (requests that carry a request-start stamp).
+/// <para>The request-start check comes first, so that a request which already waited too long elsewhere (a proxy's
+/// queue, the socket buffers, the thread pool: waits this process cannot measure by itself) costs no rate-limit
+/// token and no slot, and is refused as cheaply as a refusal can be.</para>
 /// </remarks>
 internal sealed class AdmissionControl : IDisposable
 {
     /// <summary>The metric reason of a refusal by the dispatch-delay guard (its problem is <c>overloaded</c>).</summary>
     public const string BacklogReason = "backlog";
+
+    /// <summary>The metric reason of a refusal for an expired request-start stamp (its problem is <c>queue-timeout</c>).</summary>
+    public const string ExpiredReason = "expired";
 
     /// <summary>How often the adaptive limit is recomputed (at most).</summary>
     public static readonly TimeSpan UpdateInterval = TimeSpan.FromMilliseconds(50);
@@ -38,6 +45,13 @@ internal sealed class AdmissionControl : IDisposable
     private readonly GradientLimit? _gradient;
     private readonly TokenBuckets? _buckets;
     private readonly DispatchDelayGuard? _dispatch;
+    private readonly TimeProvider _time;
+    private readonly string? _startHeader;
+    private readonly long _maxAgeMicros;
+    private readonly Histogram<double>? _requestAge;
+    private readonly string _expiredDetail;
+    private readonly string _invalidStartDetail;
+    private long _expired;
     private int _baseLimit;
     private int _appliedLevel; // an AdmissionLevel
     private long _memoryRejected;
@@ -56,7 +70,14 @@ internal sealed class AdmissionControl : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
+        _time = time;
         _memoryLevel = memoryLevel;
+        _startHeader = string.IsNullOrEmpty(options.RequestStartHeader) ? null : options.RequestStartHeader;
+        _maxAgeMicros = options.QueueTimeout.Ticks / TimeSpan.TicksPerMicrosecond;
+        _expiredDetail = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"the request is older than Jiangwanli:Admission:QueueTimeout ({options.QueueTimeout.TotalMilliseconds} ms) by its {_startHeader} stamp: shed rather than served late; retry shortly");
+        _invalidStartDetail = $"{_startHeader} must be a Unix time in s, ms, µs or ns after 2000, optionally after 't=' (e.g. t=1700000000.123)";
         _baseLimit = options.ResolvedMaxConcurrency;
         if (options.Adaptive)
         {
@@ -81,6 +102,15 @@ internal sealed class AdmissionControl : IDisposable
             meter.CreateObservableGauge("jiangwanli.admission.in_flight", () => _limiter.InFlight, "{request}", "Admitted requests being served.");
             meter.CreateObservableGauge("jiangwanli.admission.queued", () => _limiter.Queued, "{request}", "Requests waiting for admission.");
             meter.CreateObservableCounter("jiangwanli.admission.rejected", ObserveRejections, "{request}", "Requests refused by admission control, by reason.");
+            if (_startHeader is not null)
+            {
+                _requestAge = meter.CreateHistogram(
+                    "jiangwanli.admission.request_age",
+                    "s",
+                    $"Time from a request's {_startHeader} stamp to its admission check (requests with the header only).",
+                    tags: null,
+                    advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = JiangwanliMetrics.LatencyBuckets });
+            }
         }
     }
 
@@ -99,18 +129,24 @@ internal sealed class AdmissionControl : IDisposable
     /// <summary>Requests refused by the memory guard since start.</summary>
     public long MemoryRejectedCount => Interlocked.Read(ref _memoryRejected);
 
+    /// <summary>Requests refused because their request-start stamp was older than the queueing deadline, since start.</summary>
+    public long ExpiredCount => Interlocked.Read(ref _expired);
+
     /// <summary>The problem answered for a refusal.</summary>
     public static ProblemType ProblemFor(AdmissionOutcome outcome) => outcome switch
     {
-        AdmissionOutcome.QueueTimeout => ProblemCatalog.QueueTimeout,
+        AdmissionOutcome.QueueTimeout or AdmissionOutcome.Expired => ProblemCatalog.QueueTimeout,
+        AdmissionOutcome.InvalidRequestStart => ProblemCatalog.InvalidHeader,
         AdmissionOutcome.Memory => ProblemCatalog.MemoryPressure,
         AdmissionOutcome.RateLimited => ProblemCatalog.RateLimited,
         _ => ProblemCatalog.Overloaded,
     };
 
     /// <summary>The problem detail for a refusal.</summary>
-    public static string DetailFor(AdmissionOutcome outcome) => outcome switch
+    public string DetailFor(AdmissionOutcome outcome) => outcome switch
     {
+        AdmissionOutcome.Expired => _expiredDetail,
+        AdmissionOutcome.InvalidRequestStart => _invalidStartDetail,
         AdmissionOutcome.QueueTimeout => "the request waited longer than Jiangwanli:Admission:QueueTimeout for a slot; retry shortly",
         AdmissionOutcome.Backlog => "the service is backlogged: queued work waits longer than Jiangwanli:Admission:MaxDispatchDelay to start; retry shortly",
         AdmissionOutcome.Memory => "the service is shedding load to stay within its memory limit; retry shortly",
@@ -121,10 +157,52 @@ internal sealed class AdmissionControl : IDisposable
     /// <summary>Whether per-key rate limits are on.</summary>
     public bool HasRateLimits => _buckets is not null;
 
-    /// <summary>Admits, queues or refuses one HTTP request; its <c>X-Api-Key</c> header is read only when per-key limits are on.</summary>
+    /// <summary>The field a refusal names (the request-start header for a malformed stamp), or null.</summary>
+    public string? FieldFor(AdmissionOutcome outcome) => outcome == AdmissionOutcome.InvalidRequestStart ? _startHeader : null;
+
+    /// <summary>
+    /// Admits, queues or refuses one HTTP request: its request-start stamp first (when the header is configured and
+    /// present), then the rest as <see cref="AcquireAsync"/>; its <c>X-Api-Key</c> header is read only when per-key
+    /// limits are on.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ValueTask<AdmissionOutcome> AcquireForAsync(HttpRequest request)
-        => AcquireAsync(HasRateLimits && request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null);
+    {
+        if (_startHeader is not null && request.Headers.TryGetValue(_startHeader, out var stamp))
+        {
+            var age = CheckAge(stamp);
+            if (age != AdmissionOutcome.Admitted)
+            {
+                return new ValueTask<AdmissionOutcome>(age);
+            }
+        }
+
+        return AcquireAsync(HasRateLimits && request.Headers.TryGetValue("X-Api-Key", out var key) ? key.ToString() : null);
+    }
+
+    /// <summary>
+    /// The request-start check: <see cref="AdmissionOutcome.Expired"/> when the stamp is older than the queueing
+    /// deadline, <see cref="AdmissionOutcome.InvalidRequestStart"/> when it is not a time, else admitted (so far).
+    /// A stamp from the future (a proxy's clock ahead of ours) counts as age 0: clock skew never sheds.
+    /// </summary>
+    /// <param name="stamp">The header's values; a repeated header is judged by its first value (the outermost proxy's).</param>
+    internal AdmissionOutcome CheckAge(Microsoft.Extensions.Primitives.StringValues stamp)
+    {
+        if (!RequestStart.TryParseMicros(stamp[0].AsSpan(), out var startMicros))
+        {
+            return AdmissionOutcome.InvalidRequestStart;
+        }
+
+        var ageMicros = Math.Max(0, ((_time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond) - startMicros);
+        _requestAge?.Record(ageMicros / 1e6);
+        if (ageMicros > _maxAgeMicros)
+        {
+            Interlocked.Increment(ref _expired);
+            return AdmissionOutcome.Expired;
+        }
+
+        return AdmissionOutcome.Admitted;
+    }
 
     /// <summary>
     /// Admits, queues or refuses one request (synchronous and allocation-free unless it has to wait).
@@ -234,5 +312,6 @@ internal sealed class AdmissionControl : IDisposable
         new(_limiter.TimedOutCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.QueueTimeout.Reason)),
         new(MemoryRejectedCount, new KeyValuePair<string, object?>("reason", ProblemCatalog.MemoryPressure.Reason)),
         new(_dispatch?.ShedCount ?? 0, new KeyValuePair<string, object?>("reason", BacklogReason)),
+        new(ExpiredCount, new KeyValuePair<string, object?>("reason", ExpiredReason)),
     ];
 }

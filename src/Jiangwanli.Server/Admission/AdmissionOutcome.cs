@@ -20,4 +20,10 @@ internal enum AdmissionOutcome
 
     /// <summary>The client's API key is over its rate: 429.</summary>
     RateLimited,
+
+    /// <summary>Its request-start stamp is older than the queueing deadline: 503 rather than served late.</summary>
+    Expired,
+
+    /// <summary>Its request-start header is not a time: 400.</summary>
+    InvalidRequestStart,
 }

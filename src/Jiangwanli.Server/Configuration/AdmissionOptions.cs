@@ -24,8 +24,20 @@ public sealed class AdmissionOptions
     /// <summary>Requests that may wait for a slot; beyond it a request is answered 503 at once.</summary>
     public int MaxQueue { get; set; } = 1024;
 
-    /// <summary>How long a request may wait in the queue; past it the request is shed (503) rather than served late.</summary>
+    /// <summary>
+    /// How long a request may wait: in the admission queue, or since the time its <see cref="RequestStartHeader"/>
+    /// says it entered the system. Past it the request is shed (503) rather than served late.
+    /// </summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// The header a proxy or client stamps with the time the request entered the system (<c>X-Request-Start</c>:
+    /// <c>t=</c> and a Unix time in s, ms, µs or ns). A request whose stamp is older than <see cref="QueueTimeout"/>
+    /// is refused before anything else (503 <c>queue-timeout</c>, metric reason <c>expired</c>): the wait in a
+    /// proxy's queue, the socket buffers and the thread pool, which the server cannot see by itself. A malformed
+    /// stamp is a 400 <c>invalid-header</c>. Empty turns it off; requests without the header are not affected.
+    /// </summary>
+    public string RequestStartHeader { get; set; } = "X-Request-Start";
 
     /// <summary>
     /// Longest standing delay for the thread pool to start queued work before new requests are refused (503

@@ -121,8 +121,13 @@ internal sealed class BatchDecisionEndpoint
 
     private void Shed(HttpContext http, AdmissionControl admission, AdmissionOutcome outcome)
     {
-        http.Response.Headers.RetryAfter = admission.RetryAfter;
-        Refuse(http, AdmissionControl.ProblemFor(outcome), AdmissionControl.DetailFor(outcome));
+        var problem = AdmissionControl.ProblemFor(outcome);
+        if (problem.Status != StatusCodes.Status400BadRequest)
+        {
+            http.Response.Headers.RetryAfter = admission.RetryAfter;
+        }
+
+        Refuse(http, problem, admission.DetailFor(outcome), admission.FieldFor(outcome) ?? "$");
     }
 
     private async Task DecideAsync(HttpContext http, BodyFormat format)
@@ -284,12 +289,12 @@ internal sealed class BatchDecisionEndpoint
         }
     }
 
-    private void Refuse(HttpContext http, ProblemType problem, string detail)
+    private void Refuse(HttpContext http, ProblemType problem, string detail, string field = "$")
     {
         var buffers = _buffers.Rent();
         try
         {
-            RefuseWith(http, buffers, problem, detail);
+            RefuseWith(http, buffers, problem, detail, field);
         }
         finally
         {
@@ -297,9 +302,9 @@ internal sealed class BatchDecisionEndpoint
         }
     }
 
-    private void RefuseWith(HttpContext http, RequestBuffers buffers, ProblemType problem, string detail)
+    private void RefuseWith(HttpContext http, RequestBuffers buffers, ProblemType problem, string detail, string field = "$")
     {
         _metrics.Rejected(problem.Reason);
-        Responses.WriteProblem(http.Response, buffers, problem, detail, "$");
+        Responses.WriteProblem(http.Response, buffers, problem, detail, field);
     }
 }

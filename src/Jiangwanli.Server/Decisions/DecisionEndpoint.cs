@@ -106,8 +106,13 @@ internal sealed class DecisionEndpoint
 
     private void Shed(HttpContext http, AdmissionControl admission, AdmissionOutcome outcome)
     {
-        http.Response.Headers.RetryAfter = admission.RetryAfter;
-        Refuse(http, AdmissionControl.ProblemFor(outcome), AdmissionControl.DetailFor(outcome), null);
+        var problem = AdmissionControl.ProblemFor(outcome);
+        if (problem.Status != StatusCodes.Status400BadRequest)
+        {
+            http.Response.Headers.RetryAfter = admission.RetryAfter;
+        }
+
+        Refuse(http, problem, admission.DetailFor(outcome), admission.FieldFor(outcome));
     }
 
     private async Task DecideAsync(HttpContext http)

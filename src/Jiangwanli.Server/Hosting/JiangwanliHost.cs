@@ -309,6 +309,11 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             problems.Add("Jiangwanli:Admission:QueueTimeout must be positive");
         }
 
+        if (!string.IsNullOrEmpty(admission.RequestStartHeader) && !admission.RequestStartHeader.All(IsHeaderNameChar))
+        {
+            problems.Add($"Jiangwanli:Admission:RequestStartHeader '{admission.RequestStartHeader}' is not an HTTP header name (letters, digits, and !#$%&'*+-.^_`|~), or empty to turn it off");
+        }
+
         if (admission.MaxDispatchDelay < TimeSpan.Zero)
         {
             problems.Add("Jiangwanli:Admission:MaxDispatchDelay must be 0 (off) or positive");
@@ -330,6 +335,9 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             problems.Add("Jiangwanli:ShutdownTimeout must be positive");
         }
     }
+
+    /// <summary>An RFC 9110 token character (what a header name is made of).</summary>
+    private static bool IsHeaderNameChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c);
 
     private static string AuditDirectory(JiangwanliOptions options, string dataDirectory)
         => Path.GetFullPath(Path.Combine(dataDirectory, options.Audit.Directory));

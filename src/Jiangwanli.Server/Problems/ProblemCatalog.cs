@@ -16,6 +16,7 @@ internal static class ProblemCatalog
     public static readonly ProblemType UnsupportedMediaType = new("unsupported-media-type", "Unsupported content type", 415);
     public static readonly ProblemType MalformedBatch = new("malformed-batch", "The batch is not a JSON array or NDJSON of events", 400);
     public static readonly ProblemType BadRequest = new("bad-request", "The request could not be read", 400);
+    public static readonly ProblemType InvalidHeader = new("invalid-header", "A request header has an invalid value", 400);
     public static readonly ProblemType InvalidPack = new("invalid-pack", "The rule pack was refused", 400);
     public static readonly ProblemType InvalidList = new("invalid-list", "The list entries were refused", 400);
     public static readonly ProblemType ListNotFound = new("list-not-found", "No such list in the active pack", 404);

@@ -19,7 +19,7 @@ internal sealed class JiangwanliMetrics
     private static readonly string[] s_outcomes = ["allow", "review", "deny"];
 
     // Decision latency spans microseconds (in memory) to milliseconds (fsync): seconds, per OpenTelemetry convention.
-    private static readonly double[] s_latencyBuckets =
+    internal static readonly double[] LatencyBuckets =
     [
         0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
     ];
@@ -48,7 +48,7 @@ internal sealed class JiangwanliMetrics
             "s",
             "Time from the start of the request handler to a logged decision.",
             tags: null,
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_latencyBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
     }
 
     /// <summary>Decisions made since start (the memory governor reads it as the request rate).</summary>

@@ -84,7 +84,7 @@ public sealed class DispatchDelayGuardTests
         Assert.Equal(2, guard.ShedCount);
         Assert.Equal(0, admission.Limiter.InFlight);
         Assert.Same(Jiangwanli.Server.Problems.ProblemCatalog.Overloaded, AdmissionControl.ProblemFor(AdmissionOutcome.Backlog));
-        Assert.Contains("MaxDispatchDelay", AdmissionControl.DetailFor(AdmissionOutcome.Backlog), StringComparison.Ordinal);
+        Assert.Contains("MaxDispatchDelay", admission.DetailFor(AdmissionOutcome.Backlog), StringComparison.Ordinal);
 
         guard.Window.Record(0);
         guard.Decide(0);

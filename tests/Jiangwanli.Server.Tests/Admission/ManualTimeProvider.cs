@@ -10,6 +10,11 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public override long GetTimestamp() => Interlocked.Read(ref _ticks);
 
+    /// <summary>Wall-clock time at timestamp 0; <see cref="GetUtcNow"/> moves with <see cref="Advance"/>.</summary>
+    public DateTimeOffset Start { get; init; } = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => Start.AddTicks(GetTimestamp());
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state, GetTimestamp() + dueTime.Ticks);

@@ -66,6 +66,10 @@ public sealed class StartupRefusalTests : IDisposable
         => Assert.Contains("Durability", Refusal(new() { ["Jiangwanli:Audit:Durability"] = "sometimes" }), StringComparison.Ordinal);
 
     [Fact]
+    public void Create_RequestStartHeaderNotAHeaderName_Refuses()
+        => Assert.Contains("RequestStartHeader 'X Start'", Refusal(new() { ["Jiangwanli:Admission:RequestStartHeader"] = "X Start" }), StringComparison.Ordinal);
+
+    [Fact]
     public void Create_HttpsUrl_Refuses()
         => Assert.Contains("must use http", Refusal(new() { ["Jiangwanli:Urls"] = "https://127.0.0.1:18443" }), StringComparison.Ordinal);
 
