@@ -13,7 +13,9 @@
 # steps pin the server to core 0 and the load tool to core 1 (taskset), so that the tool can offer 3x what the server
 # serves; pinned-max measures that server's maximum first. Not in the default list: open50-pinned and open50-pinned-bare
 # (open loop at half the pinned maximum with the same pinning, decisions and the bare endpoint: latency and GC figures
-# without the load tool preempting the server).
+# without the load tool preempting the server); overload-stamped and table-stamped (overload-fixed and table-fixed with
+# every request stamped X-Request-Start by the load tool, so that the server sheds what waited past its QueueTimeout
+# before it could read it; QUEUE_TIMEOUT=00:00:00.010 sets that deadline for these and the other admission steps).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,7 +26,9 @@ PORT=${PORT:-18180}
 MPORT=${MPORT:-19191}
 TOKEN=issue5-bench-token-0123456789
 MEMORY_LIMIT=${MEMORY_LIMIT:-512MiB}
+QUEUE_TIMEOUT=${QUEUE_TIMEOUT:-} # empty: the server's default (50 ms)
 OVERLOAD_CONNECTIONS=${OVERLOAD_CONNECTIONS:-1000}
+OVERLOAD_FACTOR=${OVERLOAD_FACTOR:-3} # the overload steps offer this many times the pinned maximum
 # OPEN50_DURABILITY=none|fsync: the open50 step with another audit durability (diagnosis; default batch)
 STEPS=${STEPS:-"ratio-batch ratio-fsync open50 pinned-max overload-fixed overload-adaptive table-off table-fixed table-adaptive profile-batch"}
 JWL=(dotnet "$ART/bin/Jiangwanli.Cli/release/jwl.dll")
@@ -39,7 +43,7 @@ PIN_CLIENT=${PIN_CLIENT:-}
 start_server() { # start_server DURABILITY [ENV=VALUE...]
   local durability=$1; shift
   DATA=$(mktemp -d /tmp/jwl-issue5.XXXXXX)
-  ${PIN_SERVER:+taskset -c "$PIN_SERVER"} env JWL__ADMINTOKEN=$TOKEN "$@" "${JWL[@]}" serve --pack "$ROOT/rules/default.yaml" --data "$DATA/data" \
+  ${PIN_SERVER:+taskset -c "$PIN_SERVER"} env JWL__ADMINTOKEN=$TOKEN ${QUEUE_TIMEOUT:+JWL__ADMISSION__QUEUETIMEOUT=$QUEUE_TIMEOUT} "$@" "${JWL[@]}" serve --pack "$ROOT/rules/default.yaml" --data "$DATA/data" \
     --urls "http://127.0.0.1:$PORT" --management-urls "http://127.0.0.1:$MPORT" --durability "$durability" \
     >"$DATA/server.log" 2>&1 &
   SPID=$!
@@ -68,8 +72,9 @@ trap stop_server EXIT
 
 bench() { # bench NAME [jwl bench args...]  -> $OUT/NAME.json
   local name=$1; shift
+  # jwl bench exits 1 when nothing succeeded (e.g. every request refused): a result, not a failure of the script.
   ${PIN_CLIENT:+taskset -c "$PIN_CLIENT"} "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --admin-token $TOKEN \
-    --server-pid "$SPID" --label "$name" --json "$@" >"$OUT/$name.json"
+    --server-pid "$SPID" --label "$name" --json "$@" >"$OUT/$name.json" || log "$name: jwl bench exited $? (no successful response?)"
   log "$name: $(jq -c '{throughput, p99_us: .latency_us.p99, p99_2xx_us: .latency_2xx_us.p99, status, ratio_to_bare}' "$OUT/$name.json")"
 }
 
@@ -106,24 +111,26 @@ step() {
       local rate; rate=$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")
       PIN_SERVER=0 PIN_CLIENT=1 WARM=20 LABEL="$1" PORT="$PORT" "$ROOT/bench/http/open-bare.sh" "$ART" "$rate" "$OUT/$1.json" >/dev/null
       log "$1: $(jq -c '{throughput, p99_us: .latency_us.p99, status}' "$OUT/$1.json")" ;;
-    overload-fixed|overload-adaptive) # 3x the pinned maximum, open loop, 30 s, under a memory limit
+    overload-fixed|overload-adaptive|overload-stamped) # 3x (OVERLOAD_FACTOR) the pinned maximum, open loop, 30 s, under a memory limit
       # Pinned: unpinned, the load tool shares both cores with the server and cannot send 3x what they serve together
       # (measured: asked 51,715/s, sent 11,800/s, all answered 200 -- the client, not the server, was overloaded).
       PIN_SERVER=0 PIN_CLIENT=1
-      local rate adaptive=false; rate=$(jq -r '.throughput * 3 | floor' "$OUT/pinned-max.json")
+      local rate adaptive=false stamp=(); rate=$(jq -r --argjson f "$OVERLOAD_FACTOR" '.throughput * $f | floor' "$OUT/pinned-max.json")
       [ "$1" = overload-adaptive ] && adaptive=true
+      [ "$1" = overload-stamped ] && stamp=(--request-start)
       start_server batch JWL__RUNTIME__MEMORYLIMIT=$MEMORY_LIMIT JWL__ADMISSION__ADAPTIVE=$adaptive
       # Warm the server at half its maximum first, as traffic would before a burst: a cold server thrown straight into
       # 3x overload on one core starves the tiered JIT's background thread, and its methods stay in the instrumented
       # (PGO) tier for the whole run (perf: ~12 % of the core in PGO helpers; a refusal-only load answered 10-12k/s cold
       # vs 19-20k/s after 30 s, docs/benchmarks.md).
       warm "$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")" "${OVERLOAD_WARMUP:-20}"
-      bench "$1" --rate "$rate" -c "$OVERLOAD_CONNECTIONS" --duration 30s --warmup 5s --timeout 5s; stop_server ;;
-    table-off|table-fixed|table-adaptive) # the handbook's table: 5,000 connections, closed loop, 60 s
-      local env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=false)
+      bench "$1" --rate "$rate" -c "$OVERLOAD_CONNECTIONS" --duration 30s --warmup 5s --timeout 5s "${stamp[@]}"; stop_server ;;
+    table-off|table-fixed|table-adaptive|table-stamped) # the handbook's table: 5,000 connections, closed loop, 60 s
+      local env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=false) stamp=()
       [ "$1" = table-off ] && env=(JWL__ADMISSION__ENABLED=false)
       [ "$1" = table-adaptive ] && env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=true)
-      start_server batch "${env[@]}"; bench "$1" -c 5000 --duration 60s --warmup 5s --timeout 10s; stop_server ;;
+      [ "$1" = table-stamped ] && stamp=(--request-start)
+      start_server batch "${env[@]}"; bench "$1" -c 5000 --duration 60s --warmup 5s --timeout 10s "${stamp[@]}"; stop_server ;;
     profile-batch) # a 10 s CPU profile of the server under the ratio-batch load; top frames by self and inclusive time
       start_server batch
       "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" -c 64 --duration 25s \

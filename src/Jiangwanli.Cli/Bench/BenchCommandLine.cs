@@ -90,6 +90,11 @@ internal sealed class BenchCommandLine
         DefaultValueFactory = static _ => "socket",
     };
 
+    private readonly Option<bool> _requestStart = new("--request-start")
+    {
+        Description = "Stamp every request with X-Request-Start: t=<µs since 1970> of its intended send time (open loop; closed loop: its send time), as a proxy would. A server that honors it (jwl serve: Admission:RequestStartHeader) sheds requests that waited past its QueueTimeout in this client's or the kernel's queues.",
+    };
+
     private readonly Option<int> _bodyBytes = IntOption("--body-bytes", "Size of the bare endpoint's constant response body (a typical decision).", BareServer.DefaultBodyBytes, 0, 1 << 20);
 
     /// <summary>Builds the option objects.</summary>
@@ -105,7 +110,7 @@ internal sealed class BenchCommandLine
         var command = new Command("bench", "HTTP load test of the decision endpoint: closed or open loop (HdrHistogram, coordinated-omission corrected), live progress, and a report with the server's GCs and peak memory — optionally against a bare Kestrel endpoint on the same machine.")
         {
             _url, _target, _duration, _connections, _rate, _warmup, _timeout, _events, _seed, _corpus, _json, _markdown, _label,
-            _management, _adminToken, _serverPid, _allowRemote, _client, _bodyBytes,
+            _management, _adminToken, _serverPid, _allowRemote, _client, _requestStart, _bodyBytes,
             BareServerCommand(),
         };
         command.Validators.Add(result =>
@@ -153,6 +158,7 @@ internal sealed class BenchCommandLine
             ServerProcessId = parse.GetValue(_serverPid),
             AllowRemote = parse.GetValue(_allowRemote),
             Client = parse.GetValue(_client) == "httpclient" ? BenchClientKind.HttpClient : BenchClientKind.Socket,
+            RequestStart = parse.GetValue(_requestStart),
             BareBodyBytes = parse.GetValue(_bodyBytes),
             CommandLine = "jwl " + string.Join(' ', parse.Tokens.Select(static t => t.Value.Contains(' ', StringComparison.Ordinal) ? $"\"{t.Value}\"" : t.Value)),
         };

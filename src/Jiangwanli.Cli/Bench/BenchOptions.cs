@@ -52,6 +52,9 @@ internal sealed record BenchOptions
     /// <summary>Accept non-loopback targets.</summary>
     public bool AllowRemote { get; init; }
 
+    /// <summary>Stamp each request with <c>X-Request-Start</c> (its intended send time; see <see cref="RequestCorpus"/>).</summary>
+    public bool RequestStart { get; init; }
+
     /// <summary>The client implementation.</summary>
     public BenchClientKind Client { get; init; } = BenchClientKind.Socket;
 

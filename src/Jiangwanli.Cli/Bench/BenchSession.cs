@@ -145,7 +145,7 @@ internal sealed class BenchSession
     private async Task<BenchResult> RunTargetAsync(BenchTarget target, EventBodies bodies, Uri? management, int? pid, ProgressDisplay display, CancellationToken cancellationToken)
     {
         var endpoint = await target.ResolveAsync(cancellationToken).ConfigureAwait(false);
-        var corpus = RequestCorpus.Build(target, bodies);
+        var corpus = RequestCorpus.Build(target, bodies, _options.RequestStart);
         using var httpClient = _options.Client == BenchClientKind.HttpClient ? HttpClientConnection.CreateClient(_options.Load.Connections) : null;
         var probe = new ServerStatsProbe(management, pid, _options.AdminToken, _time);
         await using (probe.ConfigureAwait(false))
@@ -199,6 +199,11 @@ internal sealed class BenchSession
         if (_options.Load.Rate is not null)
         {
             notes.Add("open loop: latency is measured from each request's intended send time (coordinated-omission corrected).");
+        }
+
+        if (_options.RequestStart)
+        {
+            notes.Add($"every request carries {RequestCorpus.StampHeader} with its start (open loop: its intended send time): a server that honors it sheds what waited past its deadline in this client's or the kernel's queues.");
         }
 
         foreach (var r in results)

@@ -47,7 +47,7 @@ internal sealed class HttpClientConnection : ILoadConnection
 
     public ValueTask<bool> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken) => ValueTask.FromResult(true);
 
-    public async ValueTask<ExchangeOutcome> ExchangeAsync(long sequence)
+    public async ValueTask<ExchangeOutcome> ExchangeAsync(long sequence, long startMicros)
     {
         if (!_abort.TryReset())
         {
@@ -60,6 +60,10 @@ internal sealed class HttpClientConnection : ILoadConnection
             using var content = new ReadOnlyMemoryContent(_corpus.Body(sequence));
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = content };
+            if (_corpus.StampOffset >= 0)
+            {
+                request.Headers.TryAddWithoutValidation(RequestCorpus.StampHeader, "t=" + startMicros.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, _abort.Token).ConfigureAwait(false);
             return ExchangeOutcome.Status((int)response.StatusCode, response.Headers.RetryAfter is not null);
         }

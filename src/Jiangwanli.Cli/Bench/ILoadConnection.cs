@@ -12,8 +12,12 @@ internal interface ILoadConnection : IDisposable
     /// <summary>Opens the connection; false when that failed (the caller counts it and backs off).</summary>
     ValueTask<bool> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken);
 
-    /// <summary>Sends request <paramref name="sequence"/> of the corpus and reads the whole response.</summary>
-    ValueTask<ExchangeOutcome> ExchangeAsync(long sequence);
+    /// <summary>
+    /// Sends request <paramref name="sequence"/> of the corpus and reads the whole response. <paramref name="startMicros"/>
+    /// is the request's start (its intended send time in an open loop) in microseconds since the Unix epoch, sent as
+    /// its request-start stamp when the corpus carries one.
+    /// </summary>
+    ValueTask<ExchangeOutcome> ExchangeAsync(long sequence, long startMicros);
 
     /// <summary>Drops the connection, failing an exchange in progress; safe from any thread, at any time.</summary>
     void Abort();

@@ -35,6 +35,8 @@ internal sealed class LoadRun : IDisposable
     private readonly long[] _inFlightSince;
     private readonly CancellationTokenSource _stop = new();
     private readonly long _frequency;
+    private long _epochMicros; // Unix time at _epochTimestamp, for request-start stamps
+    private long _epochTimestamp;
     private ILoadConnection[] _connections = [];
     private OpenLoopSchedule? _schedule;
     private OpenLoopPacer? _pacer;
@@ -82,6 +84,8 @@ internal sealed class LoadRun : IDisposable
 
             var connectErrors = _tally.Snapshot();
             var start = _time.GetTimestamp();
+            _epochTimestamp = start;
+            _epochMicros = (_time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
             var measureFrom = start + Ticks(_settings.Warmup);
             // With a warm-up, the end is set when the ticker opens the window (it may wake late); until then the
             // connection loops run on.
@@ -306,7 +310,8 @@ internal sealed class LoadRun : IDisposable
             }
 
             Volatile.Write(ref _inFlightSince[slot], Math.Max(1, _time.GetTimestamp()));
-            var outcome = await connection.ExchangeAsync(sequence).ConfigureAwait(false);
+            var startMicros = _epochMicros + ReportMath.Microseconds(origin - _epochTimestamp, _frequency);
+            var outcome = await connection.ExchangeAsync(sequence, startMicros).ConfigureAwait(false);
             var done = _time.GetTimestamp();
             if (Interlocked.Exchange(ref _inFlightSince[slot], Idle) == TimedOut)
             {

@@ -210,6 +210,7 @@ internal static class ReportWriter
         w.WriteString("url", r.Url.ToString());
         w.WriteString("mode", options.Load.Rate is null ? "closed" : "open");
         w.WriteString("client", options.Client.ToString().ToLowerInvariant());
+        w.WriteBoolean("request_start", options.RequestStart);
         w.WriteNumber("connections", m.Connections);
         w.WriteNumber("connected", m.Connected);
         if (options.Load.Rate is { } rate)

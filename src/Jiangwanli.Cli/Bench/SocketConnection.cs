@@ -5,8 +5,9 @@ namespace Jiangwanli.Cli.Bench;
 
 /// <summary>
 /// The lean client: one keep-alive HTTP/1.1 connection on a raw <see cref="Socket"/>. A request is one <c>send</c> of
-/// a pre-built slice of the <see cref="RequestCorpus"/>; the response is read into a fixed per-connection buffer and
-/// parsed in place by <see cref="HttpResponseParser"/>, its body skipped. Nothing is allocated per request.
+/// a pre-built slice of the <see cref="RequestCorpus"/> (stamped corpora: of a per-connection copy with the stamp
+/// filled in); the response is read into a fixed per-connection buffer and parsed in place by
+/// <see cref="HttpResponseParser"/>, its body skipped. Nothing is allocated per request.
 /// </summary>
 internal sealed class SocketConnection : ILoadConnection
 {
@@ -16,6 +17,7 @@ internal sealed class SocketConnection : ILoadConnection
     private readonly EndPoint _endpoint;
     private readonly RequestCorpus _corpus;
     private readonly byte[] _buffer = new byte[BufferSize];
+    private readonly byte[]? _stamped; // the request being sent, stamped (null: the corpus carries no stamp)
     private Socket? _socket;
 
     // Mutable struct! Advanced in place; don't make it readonly.
@@ -25,6 +27,7 @@ internal sealed class SocketConnection : ILoadConnection
     {
         _endpoint = endpoint;
         _corpus = corpus;
+        _stamped = corpus.StampOffset >= 0 ? new byte[corpus.MaxRequestBytes] : null;
     }
 
     public bool IsConnected => Volatile.Read(ref _socket) is not null;
@@ -48,7 +51,7 @@ internal sealed class SocketConnection : ILoadConnection
         }
     }
 
-    public async ValueTask<ExchangeOutcome> ExchangeAsync(long sequence)
+    public async ValueTask<ExchangeOutcome> ExchangeAsync(long sequence, long startMicros)
     {
         var socket = Volatile.Read(ref _socket);
         if (socket is null)
@@ -60,6 +63,12 @@ internal sealed class SocketConnection : ILoadConnection
         try
         {
             var request = _corpus.Request(sequence);
+            if (_stamped is { } copy)
+            {
+                request.Span.CopyTo(copy);
+                RequestCorpus.WriteStamp(copy.AsSpan(_corpus.StampOffset, RequestCorpus.StampDigits), startMicros);
+                request = copy.AsMemory(0, request.Length);
+            }
             while (!request.IsEmpty)
             {
                 var sent = await socket.SendAsync(request, SocketFlags.None).ConfigureAwait(false);

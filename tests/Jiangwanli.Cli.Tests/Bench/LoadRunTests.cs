@@ -18,14 +18,18 @@ public sealed class LoadRunTests
 
         public bool Hang { get; init; }
 
+        /// <summary>Each exchange's sequence, its request start as the run passed it and the wall clock when it was called (µs since 1970).</summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<long, (long Start, long Called)> Starts { get; } = new();
+
         public ValueTask<bool> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken)
         {
             IsConnected = connects;
             return ValueTask.FromResult(connects);
         }
 
-        public async ValueTask<ExchangeOutcome> ExchangeAsync(long sequence)
+        public async ValueTask<ExchangeOutcome> ExchangeAsync(long sequence, long startMicros)
         {
+            Starts[sequence] = (startMicros, (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond);
             if (Hang)
             {
                 var hanging = new TaskCompletionSource<ExchangeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,6 +122,32 @@ public sealed class LoadRunTests
         Assert.InRange(m.Scheduled!.Value, (long)(m.Elapsed.TotalSeconds * Rate) - 1, (long)(m.Elapsed.TotalSeconds * Rate) + 1);
         Assert.True(m.Counts.Responses > 0);
         Assert.True(m.Counts.Responses <= m.Scheduled + settings.Connections);
+    }
+
+    [Fact]
+    public async Task RunAsync_OpenLoopFallingBehind_StampsEachRequestWithItsIntendedSendTime()
+    {
+        // One connection answering every 20 ms against a schedule of one request a millisecond: every request after the
+        // first goes out late, and its stamp must still be its place in the schedule (what X-Request-Start carries).
+        var before = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
+        var connection = new FakeConnection(_ => 200, TimeSpan.FromMilliseconds(20));
+        var settings = new LoadRunSettings { Connections = 1, Rate = 1000, Duration = TimeSpan.FromMilliseconds(300), Warmup = TimeSpan.Zero, Timeout = TimeSpan.FromMinutes(1) };
+        using var run = new LoadRun(settings, _ => connection);
+        await run.RunAsync(CancellationToken.None);
+
+        var starts = connection.Starts.OrderBy(static p => p.Key).ToList();
+        Assert.True(starts.Count >= 3, $"only {starts.Count} exchanges");
+        Assert.Equal(0, starts[0].Key);
+        Assert.InRange(starts[0].Value.Start, before - 1_000_000, before + 60_000_000);
+        foreach (var (sequence, (start, _)) in starts)
+        {
+            Assert.InRange(start - starts[0].Value.Start, (sequence * 1000) - 1, (sequence * 1000) + 1);
+        }
+
+        // Far behind the schedule (≥ 20 ms an exchange against 1 ms): the last request went out later than its stamp
+        // says it was due, by at least 19 ms for each exchange before it.
+        var last = starts[^1];
+        Assert.True(last.Value.Called - last.Value.Start >= 19_000 * last.Key, $"sent {last.Value.Called - last.Value.Start} µs after its stamp");
     }
 
     [Fact]

@@ -25,6 +25,35 @@ public sealed class RequestCorpusTests
     }
 
     [Fact]
+    public void Build_Stamped_CarriesAStampToFillInAtOneOffset()
+    {
+        var bodies = EventBodies.FromJsonLines("{\"a\":1}\n{\"bb\":22}\n"u8, 10);
+        var corpus = RequestCorpus.Build(Target(), bodies, stamped: true);
+
+        Assert.Equal(
+            "POST /v1/decisions HTTP/1.1\r\nX-Request-Start: t=0000000000000000\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
+            Encoding.ASCII.GetString(corpus.Request(0).Span));
+        for (var i = 0; i < corpus.Count; i++)
+        {
+            Assert.True(corpus.Request(i).Span.Slice(corpus.StampOffset, RequestCorpus.StampDigits).SequenceEqual("0000000000000000"u8));
+        }
+
+        Assert.Equal(corpus.Request(1).Length, corpus.MaxRequestBytes);
+        Assert.Equal(-1, RequestCorpus.Build(Target(), bodies).StampOffset);
+    }
+
+    [Theory]
+    [InlineData(1_764_244_800_123_456, "1764244800123456")]
+    [InlineData(42, "0000000000000042")]
+    [InlineData(-5, "0000000000000000")]
+    public void WriteStamp_FormatsSixteenDigits(long micros, string expected)
+    {
+        var stamp = new byte[RequestCorpus.StampDigits];
+        RequestCorpus.WriteStamp(stamp, micros);
+        Assert.Equal(expected, Encoding.ASCII.GetString(stamp));
+    }
+
+    [Fact]
     public void Request_SequenceBeyondTheCorpus_WrapsAround()
     {
         var bodies = EventBodies.FromJsonLines("{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n"u8, 10);

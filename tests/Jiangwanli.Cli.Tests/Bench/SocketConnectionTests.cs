@@ -56,7 +56,9 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         }
     }
 
-    private static async Task ReadRequestAsync(NetworkStream stream)
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
+
+    private async Task ReadRequestAsync(NetworkStream stream)
     {
         var received = new List<byte>();
         var buffer = new byte[4096];
@@ -78,9 +80,35 @@ public sealed class SocketConnectionTests : IAsyncLifetime
             {
                 Assert.StartsWith("POST /v1/decisions HTTP/1.1\r\n", text, StringComparison.Ordinal);
                 Assert.Contains("Content-Type: application/json\r\n", text, StringComparison.Ordinal);
+                _requests.Enqueue(text);
                 return;
             }
         }
+    }
+
+    [Fact]
+    public async Task ExchangeAsync_StampedCorpus_SendsEachRequestsStartInItsOwnCopy()
+    {
+        Assert.True(BenchTarget.TryCreate("url", $"http://127.0.0.1:{Endpoint.Port}", false, "/v1/decisions", out var target, out _));
+        var corpus = RequestCorpus.Build(target!, EventBodies.FromGenerator(seed: 1, count: 16), stamped: true);
+        const string Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        var server = ServeAsync(Ok, Ok);
+        using var connection = new SocketConnection(Endpoint, corpus);
+        Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
+
+        Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(3, 1_764_244_800_000_001));
+        Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(4, 1_764_244_800_250_000));
+        connection.Dispose();
+        await server;
+
+        var requests = _requests.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.Contains("\r\nX-Request-Start: t=1764244800000001\r\n", requests[0], StringComparison.Ordinal);
+        Assert.Contains("\r\nX-Request-Start: t=1764244800250000\r\n", requests[1], StringComparison.Ordinal);
+        Assert.EndsWith(Encoding.ASCII.GetString(corpus.Body(4).Span), requests[1], StringComparison.Ordinal);
+
+        // The shared corpus itself is untouched: other connections stamp their own copies.
+        Assert.Contains("X-Request-Start: t=0000000000000000\r\n", Encoding.ASCII.GetString(corpus.Request(3).Span), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,8 +119,8 @@ public sealed class SocketConnectionTests : IAsyncLifetime
             "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
         using var connection = new SocketConnection(Endpoint, _corpus);
         Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(0));
-        Assert.Equal(ExchangeOutcome.Status(503, retryAfter: true), await connection.ExchangeAsync(1));
+        Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(0, 0));
+        Assert.Equal(ExchangeOutcome.Status(503, retryAfter: true), await connection.ExchangeAsync(1, 0));
         Assert.True(connection.IsConnected);
         connection.Dispose();
         await server;
@@ -105,7 +133,7 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         var server = ServeAsync("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}");
         using var connection = new SocketConnection(Endpoint, _corpus);
         Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(0));
+        Assert.Equal(ExchangeOutcome.Status(200), await connection.ExchangeAsync(0, 0));
         Assert.False(connection.IsConnected);
         await server;
     }
@@ -116,7 +144,7 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         var server = ServeAsync([null]);
         using var connection = new SocketConnection(Endpoint, _corpus);
         Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.Equal(ExchangeOutcome.Failed(BenchError.Read), await connection.ExchangeAsync(0));
+        Assert.Equal(ExchangeOutcome.Failed(BenchError.Read), await connection.ExchangeAsync(0, 0));
         Assert.False(connection.IsConnected);
         await server;
     }
@@ -127,7 +155,7 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         var server = ServeAsync("SSH-2.0-OpenSSH_9.6\r\n\r\n");
         using var connection = new SocketConnection(Endpoint, _corpus);
         Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.Equal(ExchangeOutcome.Failed(BenchError.Protocol), await connection.ExchangeAsync(0));
+        Assert.Equal(ExchangeOutcome.Failed(BenchError.Protocol), await connection.ExchangeAsync(0, 0));
         Assert.False(connection.IsConnected);
         await server;
     }
@@ -139,7 +167,7 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         using var connection = new SocketConnection(Endpoint, _corpus);
         Assert.True(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
         using var silent = await accepted;
-        var exchange = connection.ExchangeAsync(0).AsTask();
+        var exchange = connection.ExchangeAsync(0, 0).AsTask();
         await ReadRequestAsync(silent.GetStream());
         Assert.False(exchange.IsCompleted);
         connection.Abort();
@@ -154,6 +182,6 @@ public sealed class SocketConnectionTests : IAsyncLifetime
         using var connection = new SocketConnection(new IPEndPoint(IPAddress.Loopback, port), _corpus);
         Assert.False(await connection.ConnectAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
         Assert.False(connection.IsConnected);
-        Assert.Equal(ExchangeOutcome.Failed(BenchError.Write), await connection.ExchangeAsync(0));
+        Assert.Equal(ExchangeOutcome.Failed(BenchError.Write), await connection.ExchangeAsync(0, 0));
     }
 }
