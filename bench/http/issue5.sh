@@ -118,7 +118,7 @@ step() {
       local rate adaptive=false stamp=(); rate=$(jq -r --argjson f "$OVERLOAD_FACTOR" '.throughput * $f | floor' "$OUT/pinned-max.json")
       [ "$1" = overload-adaptive ] && adaptive=true
       [ "$1" = overload-stamped ] && stamp=(--request-start)
-      start_server batch JWL__RUNTIME__MEMORYLIMIT=$MEMORY_LIMIT JWL__ADMISSION__ADAPTIVE=$adaptive
+      start_server batch JWL__RUNTIME__MEMORYLIMIT=$MEMORY_LIMIT JWL__ADMISSION__ADAPTIVE=$adaptive JWL__ADMISSION__REQUESTSTARTHEADER=X-Request-Start
       # Warm the server at half its maximum first, as traffic would before a burst: a cold server thrown straight into
       # 3x overload on one core starves the tiered JIT's background thread, and its methods stay in the instrumented
       # (PGO) tier for the whole run (perf: ~12 % of the core in PGO helpers; a refusal-only load answered 10-12k/s cold
@@ -126,7 +126,7 @@ step() {
       warm "$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")" "${OVERLOAD_WARMUP:-20}"
       bench "$1" --rate "$rate" -c "$OVERLOAD_CONNECTIONS" --duration 30s --warmup 5s --timeout 5s "${stamp[@]}"; stop_server ;;
     table-off|table-fixed|table-adaptive|table-stamped) # the handbook's table: 5,000 connections, closed loop, 60 s
-      local env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=false) stamp=()
+      local env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=false JWL__ADMISSION__REQUESTSTARTHEADER=X-Request-Start) stamp=()
       [ "$1" = table-off ] && env=(JWL__ADMISSION__ENABLED=false)
       [ "$1" = table-adaptive ] && env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=true)
       [ "$1" = table-stamped ] && stamp=(--request-start)

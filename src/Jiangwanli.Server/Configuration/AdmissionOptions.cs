@@ -35,9 +35,15 @@ public sealed class AdmissionOptions
     /// <c>t=</c> and a Unix time in s, ms, µs or ns). A request whose stamp is older than <see cref="QueueTimeout"/>
     /// is refused before anything else (503 <c>queue-timeout</c>, metric reason <c>expired</c>): the wait in a
     /// proxy's queue, the socket buffers and the thread pool, which the server cannot see by itself. A malformed
-    /// stamp is a 400 <c>invalid-header</c>. Empty turns it off; requests without the header are not affected.
+    /// stamp is a 400 <c>invalid-header</c>. Requests without the header are not affected.
     /// </summary>
-    public string RequestStartHeader { get; set; } = "X-Request-Start";
+    /// <remarks>
+    /// Off (empty) by default: the stamp comes from another machine's clock, and a proxy whose clock runs behind ours
+    /// by more than <see cref="QueueTimeout"/> would make every request look old. Heroku's router and many nginx set
+    /// this header whether or not anyone reads it, so honoring it by default could shed a whole deployment's traffic
+    /// on clock skew alone; the operator who knows the clocks are synchronised turns it on.
+    /// </remarks>
+    public string RequestStartHeader { get; set; } = string.Empty;
 
     /// <summary>
     /// Longest standing delay for the thread pool to start queued work before new requests are refused (503

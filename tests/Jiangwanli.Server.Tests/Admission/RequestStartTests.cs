@@ -157,7 +157,7 @@ public sealed class RequestStartTests : IClassFixture<RequestStartTests.Server>
     {
         var time = new ManualTimeProvider();
         var admission = new AdmissionControl(
-            new AdmissionOptions { MaxConcurrency = 4, QueueTimeout = queueTimeout, MaxDispatchDelay = TimeSpan.Zero },
+            new AdmissionOptions { MaxConcurrency = 4, QueueTimeout = queueTimeout, MaxDispatchDelay = TimeSpan.Zero, RequestStartHeader = "X-Request-Start" },
             null,
             time,
             meterFactory: null);
@@ -173,8 +173,36 @@ public sealed class RequestStartTests : IClassFixture<RequestStartTests.Server>
         internal InProcessServer Instance { get; private set; } = null!;
 
         public async Task InitializeAsync()
-            => Instance = await InProcessServer.StartAsync(settings: new Dictionary<string, string?> { ["Jiangwanli:Admission:QueueTimeout"] = "00:00:30" });
+            => Instance = await InProcessServer.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["Jiangwanli:Admission:QueueTimeout"] = "00:00:30",
+                ["Jiangwanli:Admission:RequestStartHeader"] = "X-Request-Start",
+            });
 
         public async Task DisposeAsync() => await Instance.DisposeAsync();
+    }
+}
+
+/// <summary>Off by default: a proxy's stamp, stale or malformed, changes nothing until the operator names the header.</summary>
+public sealed class RequestStartOffByDefaultTests : IClassFixture<SmallPackServer>
+{
+    private readonly InProcessServer _server;
+
+    public RequestStartOffByDefaultTests(SmallPackServer fixture) => _server = fixture.Server;
+
+    [Theory]
+    [InlineData("t=946684800")] // 2000-01-01: decades old
+    [InlineData("not a time")]
+    public async Task Decide_AnyStampWithTheCheckOff_IsDecided(string stamp)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/decisions")
+        {
+            Content = new StringContent("""{"user":"rs-off","amount":1}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("X-Request-Start", stamp);
+
+        using var response = await _server.Public.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }
