@@ -29,25 +29,17 @@ internal sealed class RequestCorpus
         _offsets = offsets;
         _bodyOffsets = bodyOffsets;
         StampOffset = stampOffset;
+        for (var i = 0; i < Count; i++)
+        {
+            MaxRequestBytes = Math.Max(MaxRequestBytes, offsets[i + 1] - offsets[i]);
+        }
     }
 
     /// <summary>Where the stamp's digits start in every request, or -1 when the requests carry no stamp.</summary>
     public int StampOffset { get; }
 
     /// <summary>The longest request, head and body.</summary>
-    public int MaxRequestBytes
-    {
-        get
-        {
-            var max = 0;
-            for (var i = 0; i < Count; i++)
-            {
-                max = Math.Max(max, _offsets[i + 1] - _offsets[i]);
-            }
-
-            return max;
-        }
-    }
+    public int MaxRequestBytes { get; }
 
     /// <summary>Writes <paramref name="unixMicros"/> as the stamp's digits into <paramref name="stamp"/> (<see cref="StampDigits"/> long).</summary>
     public static void WriteStamp(Span<byte> stamp, long unixMicros)

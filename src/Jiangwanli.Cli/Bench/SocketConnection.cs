@@ -69,6 +69,7 @@ internal sealed class SocketConnection : ILoadConnection
                 RequestCorpus.WriteStamp(copy.AsSpan(_corpus.StampOffset, RequestCorpus.StampDigits), startMicros);
                 request = copy.AsMemory(0, request.Length);
             }
+
             while (!request.IsEmpty)
             {
                 var sent = await socket.SendAsync(request, SocketFlags.None).ConfigureAwait(false);
