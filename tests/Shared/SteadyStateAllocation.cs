@@ -1,4 +1,4 @@
-namespace Jiangwanli.Engine.Tests;
+namespace Jiangwanli.Tests.Shared;
 
 /// <summary>
 /// Bytes a piece of code allocates on the current thread in steady state: the least over several measured rounds.
