@@ -75,7 +75,7 @@ bench() { # bench NAME [jwl bench args...]  -> $OUT/NAME.json
   # jwl bench exits 1 when nothing succeeded (e.g. every request refused): a result, not a failure of the script.
   ${PIN_CLIENT:+taskset -c "$PIN_CLIENT"} "${JWL[@]}" bench --url "http://127.0.0.1:$PORT" --management-url "http://127.0.0.1:$MPORT" --admin-token $TOKEN \
     --server-pid "$SPID" --label "$name" --json "$@" >"$OUT/$name.json" || log "$name: jwl bench exited $? (no successful response?)"
-  log "$name: $(jq -c '{throughput, p99_us: .latency_us.p99, p99_2xx_us: .latency_2xx_us.p99, status, ratio_to_bare}' "$OUT/$name.json")"
+  log "$name: $(jq -c '{throughput, p99_us: .latency_us.p99, p99_2xx_us: .latency_2xx_us.p99, status, ratio_to_bare, server_decision_p99_le_ms: .server.decision_p99_le_ms}' "$OUT/$name.json")"
 }
 
 warm() { # warm RATE SECONDS: unrecorded open-loop load (the same client, pinned like the step's)
@@ -175,11 +175,12 @@ row() { # row FILE: one markdown row from a report
           "\(.server.gc_count) (\(.server.gc_gen2))", ((.server.gc_pause_ms // 0 |tostring)+" ms"),
           (if .server.gc_pause_p99_ms == null then "n/a" else "\(.server.gc_pause_p99_ms) / \(.server.gc_pause_max_ms) ms (\(.server.gc_pauses_seen) seen)" end),
           ((.server.peak_memory_bytes/1048576|round|tostring)+" MiB"),
-          (if .bare then (.bare.throughput|round|tostring) else "" end)] | "| " + join(" | ") + " |"' "$1"
+          (if .bare then (.bare.throughput|round|tostring) else "" end),
+          (if .server.decision_p99_le_ms == null then "n/a" else "≤ \(.server.decision_p99_le_ms) ms" end)] | "| " + join(" | ") + " |"' "$1"
 }
 echo
-echo "| run | 2xx/s | × bare | p50 | p99 | p99 of 2xx | status | 503/429 w/o Retry-After | errors | GCs (gen2) | GC pause total | GC pause p99 / max | peak RSS (VmHWM) | bare 2xx/s |"
-echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| run | 2xx/s | × bare | p50 | p99 | p99 of 2xx | status | 503/429 w/o Retry-After | errors | GCs (gen2) | GC pause total | GC pause p99 / max | peak RSS (VmHWM) | bare 2xx/s | server decision p99 |"
+echo "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for s in $STEPS; do [ -f "$OUT/$s.json" ] && row "$OUT/$s.json"; done
 echo
 echo "reports: $OUT"

@@ -97,6 +97,7 @@ internal static class ReportWriter
         Row("server GC pause", r => r.Server.GcPauseMs is { } ms ? ms.ToString("0.0", s_invariant) + " ms" : NotAvailable);
         Row("server GC pause p99 / max", PauseP99);
         Row("server peak memory", r => r.Server.PeakMemoryBytes is { } b ? $"{Megabytes(b)} ({r.Server.PeakMemorySource})" : NotAvailable);
+        Row("server decision p50 / p99", ServerDecisionLatency);
         console.Write(table);
         foreach (var note in report.Notes)
         {
@@ -127,8 +128,8 @@ internal static class ReportWriter
 
         md.Append(s_invariant, $"{Mode(o.Load)}, {o.Load.Connections} connections, {o.Load.Duration.TotalSeconds:0.##} s measured after {o.Load.Warmup.TotalSeconds:0.##} s warm-up, {o.Client.ToString().ToLowerInvariant()} client, {Environment.ProcessorCount} cores").AppendLine();
         md.AppendLine();
-        md.AppendLine("| target | throughput (2xx/s) | × bare | p50 | p90 | p99 | p99.9 | max | status | errors | server GCs (gen2) | GC pause | peak memory | p99 of 2xx | GC pause p99 / max | 503/429 w/o Retry-After |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| target | throughput (2xx/s) | × bare | p50 | p90 | p99 | p99.9 | max | status | errors | server GCs (gen2) | GC pause | peak memory | p99 of 2xx | GC pause p99 / max | 503/429 w/o Retry-After | server decision p50 / p99 |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in report.Results)
         {
             var l = r.Latency;
@@ -143,6 +144,7 @@ internal static class ReportWriter
                 .Append(" | ").Append(Micros(r.SuccessLatency.P99, r.SuccessLatency.Count))
                 .Append(" | ").Append(PauseP99(r))
                 .Append(" | ").Append(r.Measurement.Counts.MissingRetryAfter.ToString(s_invariant))
+                .Append(" | ").Append(ServerDecisionLatency(r))
                 .AppendLine(" |");
         }
 
@@ -288,6 +290,11 @@ internal static class ReportWriter
         }
 
         WriteNullable(w, "pid", r.Server.ProcessId);
+
+        // The server's own decision latency: bucket upper bounds ("at most"), null past the last finite bound.
+        WriteNullable(w, "decisions", r.Server.DecisionLatency?.Count);
+        WriteNullableDouble(w, "decision_p50_le_ms", FiniteMs(r.Server.DecisionLatency?.PercentileUpperBound(50)));
+        WriteNullableDouble(w, "decision_p99_le_ms", FiniteMs(r.Server.DecisionLatency?.PercentileUpperBound(99)));
         w.WriteEndObject();
         if (r.RatioToBare is { } ratio)
         {
@@ -299,6 +306,27 @@ internal static class ReportWriter
         w.WriteNumber("cpu_us_per_request", m.Counts.Responses > 0 ? Math.Round(m.ClientCpu.TotalMicroseconds / m.Counts.Responses, 2) : 0);
         w.WriteEndObject();
         w.WriteBoolean("interrupted", m.Interrupted);
+    }
+
+    private static double? FiniteMs(double? seconds) => seconds is { } s && double.IsFinite(s) ? s * 1000 : null;
+
+    /// <summary>
+    /// The server's own decision latency for the window, p50 / p99 as its histogram's bucket bounds:
+    /// <c>≤ 25 µs / ≤ 50.00 ms (305,517)</c>; n/a when the server's histogram was not read or nothing was decided.
+    /// </summary>
+    public static string ServerDecisionLatency(BenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.Server.DecisionLatency is not { Count: > 0 } latency)
+        {
+            return NotAvailable;
+        }
+
+        return $"{Bound(latency, 50)} / {Bound(latency, 99)} ({latency.Count.ToString("N0", s_invariant)})";
+
+        static string Bound(HistogramBuckets h, double percentile) => h.PercentileUpperBound(percentile) is { } s && double.IsFinite(s)
+            ? "≤ " + Micros((long)Math.Round(s * 1_000_000))
+            : "> " + Micros((long)Math.Round(h.UpperBounds.Where(double.IsFinite).DefaultIfEmpty(0).Max() * 1_000_000));
     }
 
     private static void WriteNullableDouble(Utf8JsonWriter w, string name, double? value)

@@ -9,6 +9,9 @@ namespace Jiangwanli.Cli.Bench;
 /// </summary>
 internal static class RuntimeStatsText
 {
+    /// <summary>The server's decision latency histogram in /metrics (OpenTelemetry's Prometheus name of <c>jiangwanli.decision.duration</c>).</summary>
+    public const string DecisionLatencyMetric = "jiangwanli_decision_duration_seconds";
+
     private static readonly string[] s_gcCountMetrics = ["dotnet_gc_collections_total", "dotnet_gc_collections"];
     private static readonly string[] s_gcPauseMetrics = ["dotnet_gc_pause_time_seconds_total", "dotnet_gc_pause_time_seconds", "dotnet_gc_pause_time_total"];
     private static readonly string[] s_workingSetMetrics = ["dotnet_process_memory_working_set_bytes", "process_working_set_bytes", "process_resident_memory_bytes", "process_memory_usage_bytes"];
@@ -116,6 +119,55 @@ internal static class RuntimeStatsText
     {
         ArgumentNullException.ThrowIfNull(text);
         double? sum = null;
+        foreach (var (labels, value) in Samples(text, name))
+        {
+            if (labelContains is null || labels.Contains(labelContains, StringComparison.Ordinal))
+            {
+                sum = (sum ?? 0) + value;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// A Prometheus histogram's buckets (<c>NAME_bucket{…,le="…"}</c>), the samples of every other label set summed per
+    /// bound: cumulative counts by upper bound, ascending, the last one <c>+Inf</c>; null when there is none.
+    /// </summary>
+    public static HistogramBuckets? ParseHistogram(string text, string name)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var counts = new SortedDictionary<double, long>();
+        foreach (var (labels, value) in Samples(text, name + "_bucket"))
+        {
+            var at = labels.IndexOf("le=\"", StringComparison.Ordinal);
+            var close = at < 0 ? -1 : labels.IndexOf('"', at + 4);
+            if (close < 0)
+            {
+                continue;
+            }
+
+            var bound = labels[(at + 4)..close];
+            double le;
+            if (bound == "+Inf")
+            {
+                le = double.PositiveInfinity;
+            }
+            else if (!double.TryParse(bound, NumberStyles.Float, CultureInfo.InvariantCulture, out le))
+            {
+                continue;
+            }
+
+            counts[le] = counts.GetValueOrDefault(le) + (long)value;
+        }
+
+        return counts.Count == 0 ? null : new HistogramBuckets([.. counts.Keys], [.. counts.Values]);
+    }
+
+    /// <summary>Every sample line of metric <paramref name="name"/> (exactly that name) as its label block and value.</summary>
+    private static List<(string Labels, double Value)> Samples(string text, string name)
+    {
+        var samples = new List<(string, double)>();
         foreach (var range in text.AsSpan().Split('\n'))
         {
             var line = text.AsSpan()[range].Trim();
@@ -143,21 +195,16 @@ internal static class RuntimeStatsText
                 rest = rest[(close + 1)..];
             }
 
-            if (labelContains is not null && !labels.Contains(labelContains, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
             rest = rest.Trim();
             var space = rest.IndexOf(' ');
             var value = space < 0 ? rest : rest[..space];
             if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
             {
-                sum = (sum ?? 0) + number;
+                samples.Add((labels.ToString(), number));
             }
         }
 
-        return sum;
+        return samples;
     }
 
     /// <summary>Reads <c>VmRSS</c> and <c>VmHWM</c> (kB in the file) from <c>/proc/PID/status</c> text, as bytes.</summary>

@@ -6,6 +6,69 @@ namespace Jiangwanli.Cli.Bench;
 /// <param name="PauseMs">How long it suspended the process, ms.</param>
 internal readonly record struct GcPause(long Index, int Generation, double PauseMs);
 
+/// <summary>
+/// A latency histogram as a Prometheus endpoint exposes it: cumulative counts by ascending upper bound (seconds), the
+/// last bound <c>+Inf</c>. The server's own view of a latency, at its buckets' resolution.
+/// </summary>
+/// <param name="UpperBounds">Each bucket's upper bound, ascending.</param>
+/// <param name="Cumulative">How many observations were at most that bound.</param>
+internal sealed record HistogramBuckets(double[] UpperBounds, long[] Cumulative)
+{
+    /// <summary>A histogram with no observations yet (the exporter shows none until the first).</summary>
+    public static HistogramBuckets Empty { get; } = new([], []);
+
+    /// <summary>Observations in all.</summary>
+    public long Count => Cumulative.Length == 0 ? 0 : Cumulative[^1];
+
+    /// <summary>The observations after <paramref name="earlier"/> (a reading of the same histogram); null when the bounds differ.</summary>
+    public HistogramBuckets? Since(HistogramBuckets earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        if (earlier.UpperBounds.Length == 0)
+        {
+            return this;
+        }
+
+        if (!UpperBounds.AsSpan().SequenceEqual(earlier.UpperBounds))
+        {
+            return null;
+        }
+
+        var window = new long[Cumulative.Length];
+        for (var i = 0; i < window.Length; i++)
+        {
+            window[i] = Math.Max(0, Cumulative[i] - earlier.Cumulative[i]);
+        }
+
+        return new HistogramBuckets(UpperBounds, window);
+    }
+
+    /// <summary>
+    /// The upper bound (seconds) of the bucket that holds the <paramref name="percentile"/>th observation by nearest
+    /// rank — "at most this"; <see cref="double.PositiveInfinity"/> when it lies past the last finite bound; null when empty.
+    /// </summary>
+    public double? PercentileUpperBound(double percentile)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(percentile);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(percentile, 100);
+        if (Count == 0)
+        {
+            return null;
+        }
+
+        var rank = (long)Math.Ceiling(percentile / 100 * Count);
+        for (var i = 0; i < Cumulative.Length; i++)
+        {
+            if (Cumulative[i] >= rank)
+            {
+                return UpperBounds[i];
+            }
+        }
+
+        return double.PositiveInfinity;
+    }
+}
+
 /// <summary>One reading of the server's runtime, each field null when no source had it.</summary>
 internal sealed record ServerSample
 {
@@ -32,6 +95,9 @@ internal sealed record ServerSample
 
     /// <summary>The server's most recent GCs with their pauses (from /debug/gc <c>pauses.recent</c>), or null.</summary>
     public IReadOnlyList<GcPause>? RecentPauses { get; init; }
+
+    /// <summary>The server's decision latency histogram (<c>jiangwanli_decision_duration_seconds</c> in /metrics), or null.</summary>
+    public HistogramBuckets? DecisionLatency { get; init; }
 }
 
 /// <summary>The server's runtime over a measured window, as reported.</summary>
@@ -73,6 +139,12 @@ internal sealed record ServerStats
 
     /// <summary>The server's process id, when known.</summary>
     public int? ProcessId { get; init; }
+
+    /// <summary>
+    /// The server's own latency of the decisions it made in the window (handler start to logged decision, every
+    /// outcome): the difference of its histogram between the window's first and last readings; null when unknown.
+    /// </summary>
+    public HistogramBuckets? DecisionLatency { get; init; }
 
     /// <summary>
     /// Combines the readings at the start and end of the window with the highest of the samples taken during it.
@@ -120,6 +192,7 @@ internal sealed record ServerStats
             PeakMemoryBytes = peak,
             PeakMemorySource = source,
             ProcessId = processId,
+            DecisionLatency = start?.DecisionLatency is { } before && end?.DecisionLatency is { } after ? after.Since(before) : null,
         };
     }
 

@@ -7,7 +7,8 @@ namespace Jiangwanli.Cli.Bench;
 /// Reads the server's runtime while a run goes on: <c>GET {management}/debug/gc</c> (GC counts, pause total, committed
 /// heap), <c>GET {management}/metrics</c> when that is absent, and <c>/proc/PID/status</c> (VmRSS, VmHWM) when the
 /// process is known. One reading when the measured window opens, one when it closes, and one a second in between for
-/// the memory peak. Anything unavailable stays null and is reported as "n/a".
+/// the memory peak; the first and last also read <c>/metrics</c> for the server's decision latency histogram. Anything
+/// unavailable stays null and is reported as "n/a".
 /// </summary>
 internal sealed class ServerStatsProbe : IAsyncDisposable
 {
@@ -51,14 +52,14 @@ internal sealed class ServerStatsProbe : IAsyncDisposable
     public void MarkStart()
     {
         Volatile.Write(ref _measuring, 1);
-        _start = SampleAsync();
+        _start = SampleAsync(withHistogram: true);
     }
 
     /// <summary>The measured window closes: take the final reading and stop sampling.</summary>
     public void MarkEnd()
     {
         Volatile.Write(ref _measuring, 0);
-        _end = SampleAsync();
+        _end = SampleAsync(withHistogram: true);
         _stop.Cancel();
     }
 
@@ -86,8 +87,8 @@ internal sealed class ServerStatsProbe : IAsyncDisposable
         return ServerStats.Combine(start, end, samples, _processId);
     }
 
-    /// <summary>One reading from every available source, merged.</summary>
-    public async Task<ServerSample?> SampleAsync()
+    /// <summary>One reading from every available source, merged; <paramref name="withHistogram"/>: /metrics is read for the decision latency histogram too.</summary>
+    public async Task<ServerSample?> SampleAsync(bool withHistogram = false)
     {
         ServerSample? sample = null;
         if (!_gcDocumentMissing)
@@ -97,12 +98,23 @@ internal sealed class ServerStatsProbe : IAsyncDisposable
             _gcDocumentMissing = absent || (text is not null && sample is null);
         }
 
-        if ((sample is null || _processId is null) && !_metricsMissing)
+        if ((sample is null || _processId is null || withHistogram) && !_metricsMissing)
         {
-            var (text, absent) = await GetAsync("metrics").ConfigureAwait(false);
-            var metrics = text is null ? null : RuntimeStatsText.ParseMetrics(System.Text.Encoding.UTF8.GetString(text));
-            _metricsMissing = absent || (text is not null && metrics is null);
-            sample = sample is null ? metrics : metrics is null ? sample : sample with { ResidentBytes = metrics.ResidentBytes };
+            var (body, absent) = await GetAsync("metrics").ConfigureAwait(false);
+            var text = body is null ? null : System.Text.Encoding.UTF8.GetString(body);
+            var metrics = text is null ? null : RuntimeStatsText.ParseMetrics(text);
+            // Read but absent: nothing decided yet (the exporter shows a histogram from its first observation on).
+            var latency = text is null ? null : RuntimeStatsText.ParseHistogram(text, RuntimeStatsText.DecisionLatencyMetric) ?? HistogramBuckets.Empty;
+            _metricsMissing = absent;
+            if (sample is null || _processId is null)
+            {
+                sample = sample is null ? metrics : metrics is null ? sample : sample with { ResidentBytes = metrics.ResidentBytes };
+            }
+
+            if (latency is not null)
+            {
+                sample = (sample ?? new ServerSample()) with { DecisionLatency = latency };
+            }
         }
 
         if (_processId is { } pid)

@@ -100,6 +100,37 @@ public sealed class OverloadReportTests
     }
 
     [Fact]
+    public void PercentileUpperBound_NearestRank_IsTheBoundOfItsBucket()
+    {
+        // 100 observations: 90 at most 1 ms, 9 more at most 10 ms, 1 beyond 100 ms.
+        var h = new HistogramBuckets([0.001, 0.01, 0.1, double.PositiveInfinity], [90, 99, 99, 100]);
+
+        Assert.Equal(0.001, h.PercentileUpperBound(50));
+        Assert.Equal(0.001, h.PercentileUpperBound(90));
+        Assert.Equal(0.01, h.PercentileUpperBound(90.5));
+        Assert.Equal(0.01, h.PercentileUpperBound(99));
+        Assert.Equal(double.PositiveInfinity, h.PercentileUpperBound(100));
+        Assert.Null(new HistogramBuckets([0.001, double.PositiveInfinity], [0, 0]).PercentileUpperBound(99));
+    }
+
+    [Fact]
+    public void Combine_DecisionHistogramAtStartAndEnd_IsTheWindowsDifference()
+    {
+        double[] bounds = [0.001, 0.01, double.PositiveInfinity];
+        var start = new ServerSample { DecisionLatency = new HistogramBuckets(bounds, [1_000, 1_000, 1_000]) };
+        var end = new ServerSample { DecisionLatency = new HistogramBuckets(bounds, [1_098, 1_199, 1_200]) };
+
+        var stats = ServerStats.Combine(start, end, [], processId: null);
+
+        Assert.NotNull(stats.DecisionLatency);
+        Assert.Equal([98L, 199, 200], stats.DecisionLatency.Cumulative);
+        Assert.Equal(0.01, stats.DecisionLatency.PercentileUpperBound(99));
+        Assert.Null(ServerStats.Combine(null, end, [], processId: null).DecisionLatency);
+        Assert.Same(end.DecisionLatency, ServerStats.Combine(new ServerSample { DecisionLatency = HistogramBuckets.Empty }, end, [], null).DecisionLatency);
+        Assert.Null(end.DecisionLatency!.Since(new HistogramBuckets([0.5, double.PositiveInfinity], [1, 1])));
+    }
+
+    [Fact]
     public void WindowPauses_OverlappingReadings_CountsEachGcOfTheWindowOnce()
     {
         var start = new ServerSample { GcIndex = 10, RecentPauses = [new(9, 0, 50), new(10, 0, 40)] };

@@ -101,8 +101,28 @@ public sealed class ReportWriterTests
         Assert.Equal(JsonValueKind.Null, server.GetProperty("gc_count").ValueKind);
         Assert.Equal(JsonValueKind.Null, server.GetProperty("gc_pause_ms").ValueKind);
         Assert.Equal(JsonValueKind.Null, server.GetProperty("peak_memory_bytes").ValueKind);
+        Assert.Equal(JsonValueKind.Null, server.GetProperty("decisions").ValueKind);
+        Assert.Equal(JsonValueKind.Null, server.GetProperty("decision_p99_le_ms").ValueKind);
         Assert.False(json.TryGetProperty("ratio_to_bare", out _));
         Assert.False(json.TryGetProperty("bare", out _));
+    }
+
+    [Fact]
+    public void WriteJson_ServerDecisionHistogram_GivesItsCountAndBucketBounds()
+    {
+        // 1,000 decisions: 600 within 25 µs, 390 more within 25 ms, 10 beyond the last finite bound (1 s).
+        var latency = new HistogramBuckets([0.000025, 0.025, 1, double.PositiveInfinity], [600, 990, 990, 1_000]);
+        var result = Result("url", 10, 0, 1, new ServerStats { DecisionLatency = latency });
+        var server = Json(Report(result)).GetProperty("server");
+
+        Assert.Equal(1_000, server.GetProperty("decisions").GetInt64());
+        Assert.Equal(0.025, server.GetProperty("decision_p50_le_ms").GetDouble());
+        Assert.Equal(25, server.GetProperty("decision_p99_le_ms").GetDouble());
+        Assert.Equal("≤ 25 µs / ≤ 25.00 ms (1,000)", ReportWriter.ServerDecisionLatency(result));
+
+        var beyond = Result("url", 10, 0, 1, new ServerStats { DecisionLatency = new HistogramBuckets([1, double.PositiveInfinity], [0, 5]) });
+        Assert.Equal(JsonValueKind.Null, Json(Report(beyond)).GetProperty("server").GetProperty("decision_p99_le_ms").ValueKind);
+        Assert.Equal("> 1.00 s / > 1.00 s (5)", ReportWriter.ServerDecisionLatency(beyond));
     }
 
     [Fact]

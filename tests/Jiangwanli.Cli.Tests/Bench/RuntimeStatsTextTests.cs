@@ -73,6 +73,32 @@ public sealed class RuntimeStatsTextTests
     }
 
     [Fact]
+    public void ParseHistogram_BucketsOfSeveralOutcomes_SumsThemPerBound()
+    {
+        const string Text = """
+            # TYPE jiangwanli_decision_duration_seconds histogram
+            jiangwanli_decision_duration_seconds_bucket{otel_scope_name="Jiangwanli",outcome="allow",le="1E-05"} 2
+            jiangwanli_decision_duration_seconds_bucket{otel_scope_name="Jiangwanli",outcome="allow",le="0.001"} 5
+            jiangwanli_decision_duration_seconds_bucket{otel_scope_name="Jiangwanli",outcome="allow",le="+Inf"} 6
+            jiangwanli_decision_duration_seconds_sum{otel_scope_name="Jiangwanli",outcome="allow"} 0.035709
+            jiangwanli_decision_duration_seconds_count{otel_scope_name="Jiangwanli",outcome="allow"} 6
+            jiangwanli_decision_duration_seconds_bucket{otel_scope_name="Jiangwanli",outcome="deny",le="0.001"} 1
+            jiangwanli_decision_duration_seconds_bucket{otel_scope_name="Jiangwanli",outcome="deny",le="1E-05"} 0
+            jiangwanli_decision_duration_seconds_bucket{otel_scope_name="Jiangwanli",outcome="deny",le="+Inf"} 3
+            jiangwanli_decision_duration_seconds_bucket_extra{le="0.001"} 1000
+            other_seconds_bucket{le="0.001"} 1000
+            """;
+
+        var h = RuntimeStatsText.ParseHistogram(Text, RuntimeStatsText.DecisionLatencyMetric);
+
+        Assert.NotNull(h);
+        Assert.Equal([0.00001, 0.001, double.PositiveInfinity], h.UpperBounds);
+        Assert.Equal([2L, 6, 9], h.Cumulative);
+        Assert.Equal(9, h.Count);
+        Assert.Null(RuntimeStatsText.ParseHistogram("other_seconds_bucket{le=\"1\"} 3\n", RuntimeStatsText.DecisionLatencyMetric));
+    }
+
+    [Fact]
     public void SumMetric_LongerNameWithSamePrefix_IsNotCounted()
     {
         Assert.Equal(7, RuntimeStatsText.SumMetric("a_total 7\na_total_more 100\na_totally{x=\"1\"} 3\n", "a_total"));
