@@ -216,6 +216,47 @@ public class AuditLogTests
     }
 
     [Fact]
+    public async Task AppendAsync_QueuedBehindACallerRunWrite_AreWrittenByThatCallerNotTheWriterThread()
+    {
+        using var dir = new TestDirectory();
+        var storage = new FaultyStorage();
+        var observer = new ThreadRecordingObserver();
+        var options = Logs.Small(dir.Path);
+        options.Durability = AuditDurability.Batch;
+        var log = AuditLog.OpenOnStorage(options, observer, null, storage);
+        await using (log)
+        {
+            // A pool thread takes the free writer role and is held inside its own (gated) write.
+            using var gate = new ManualResetEventSlim(false);
+            storage.WriteGate = gate;
+            var first = Task.Run(() => log.AppendAsync(Logs.Payload(0)).AsTask());
+            await Logs.WaitAsync(storage.WriteGateReached, "the caller-run write");
+
+            // These find the role busy and queue (waking the writer thread, which then waits for the role).
+            var queued = new ValueTask<AuditAck>[10];
+            for (var i = 0; i < queued.Length; i++)
+            {
+                queued[i] = log.AppendAsync(Logs.Payload(i + 1));
+            }
+
+            storage.WriteGate = null;
+            gate.Set();
+            Assert.Equal(1ul, (await first).Sequence);
+            for (var i = 0; i < queued.Length; i++)
+            {
+                Assert.Equal((ulong)(i + 2), (await queued[i]).Sequence);
+            }
+
+            // The holder wrote the queued ones before giving the role back: their completions come from a pool
+            // thread (continuations via its local queue), not from the writer thread (via the global queue).
+            var batches = observer.Batches.ToArray();
+            Assert.Equal([1, 10], batches.Select(b => b.Records));
+            Assert.Equal(batches[0].ThreadId, batches[1].ThreadId);
+            Assert.True(batches[1].PoolThread, "the queued batch was written by the writer thread");
+        }
+    }
+
+    [Fact]
     public async Task AppendAsync_FsyncMode_CompletesOnlyAfterTheFlush()
     {
         using var dir = new TestDirectory();
@@ -435,5 +476,14 @@ public class AuditLogTests
         Assert.Equal(1_800_000_000_000, a.TimestampUnixMs);
         Assert.Equal(1_800_000_000_000, b.TimestampUnixMs);
         Assert.Equal(1_800_000_010_000, c.TimestampUnixMs);
+    }
+
+    /// <summary>Which thread wrote each batch.</summary>
+    private sealed class ThreadRecordingObserver : IAuditObserver
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(int Records, int ThreadId, bool PoolThread)> Batches { get; } = new();
+
+        public void OnBatchWritten(in AuditBatchInfo batch)
+            => Batches.Enqueue((batch.Records, Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread));
     }
 }
