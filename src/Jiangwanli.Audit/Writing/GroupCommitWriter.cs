@@ -26,7 +26,9 @@ internal sealed class GroupCommitWriter
     // How long a caller-run append waits for a busy writer role before it queues (TryTakeRole): 10 µs.
     private static readonly long s_inlineSpinTicks = Stopwatch.Frequency * 10 / 1_000_000;
 
-    // How many more batches a caller-run append writes for others before it gives the role back (TryAppendInline).
+    // How many more batches a caller-run append writes for others before it gives the role back (TryAppendInline):
+    // a bound on what one request's own latency absorbs (a write call each, a few microseconds); what is left then
+    // goes to the writer thread as before.
     private const int MaxDrainRounds = 4;
 
     // Environment.ProcessorCount honours the affinity mask (taskset, cgroup cpusets), so a pinned process sees 1.
@@ -139,8 +141,8 @@ internal sealed class GroupCommitWriter
             // Appends that queued while we wrote (their threads found the role busy) are written here too, a few
             // batches at most: completed on this thread-pool thread, their continuations go to its local queue, where
             // left to the writer thread they would be dispatched through the pool's global queue — behind every socket
-            // read waiting there, tens of milliseconds under overload (measured: the server's own decision p99 ≤ 50 ms
-            // at 3× on one core, docs/benchmarks.md).
+            // read waiting there, tens of milliseconds under overload (measured at 3× on one core: the server's own
+            // decision p99 ≤ 50 ms before, ≤ 25 ms with this; docs/benchmarks.md).
             for (var round = 0; round < MaxDrainRounds && _queue.Depth > 0 && RawState == (int)AuditLogState.Healthy; round++)
             {
                 batch = _queue.Take(out _);
