@@ -125,11 +125,14 @@ step() {
       # vs 19-20k/s after 30 s, docs/benchmarks.md).
       warm "$(jq -r '.throughput / 2 | floor' "$OUT/pinned-max.json")" "${OVERLOAD_WARMUP:-20}"
       bench "$1" --rate "$rate" -c "$OVERLOAD_CONNECTIONS" --duration 30s --warmup 5s --timeout 5s "${stamp[@]}"; stop_server ;;
-    table-off|table-fixed|table-adaptive|table-stamped) # the handbook's table: 5,000 connections, closed loop, 60 s
+    table-off|table-fixed|table-adaptive|table-stamped|table-capped) # the handbook's table: 5,000 connections, closed loop, 60 s
       local env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=false JWL__ADMISSION__REQUESTSTARTHEADER=X-Request-Start) stamp=()
       [ "$1" = table-off ] && env=(JWL__ADMISSION__ENABLED=false)
       [ "$1" = table-adaptive ] && env=(JWL__ADMISSION__ENABLED=true JWL__ADMISSION__ADAPTIVE=true)
       [ "$1" = table-stamped ] && stamp=(--request-start)
+      # table-capped: the public listener takes at most TABLE_MAX_CONNECTIONS (default 1000) of the 5,000; the others are
+      # closed on arrival and retry with a back-off -- the handbook's bounded worker pool, as a bound on connections.
+      [ "$1" = table-capped ] && env+=(JWL__LIMITS__MAXCONNECTIONS=${TABLE_MAX_CONNECTIONS:-1000})
       start_server batch "${env[@]}"; bench "$1" -c 5000 --duration 60s --warmup 5s --timeout 10s "${stamp[@]}"; stop_server ;;
     profile-batch) # a 10 s CPU profile of the server under the ratio-batch load; top frames by self and inclusive time
       start_server batch

@@ -18,6 +18,10 @@ internal sealed class LoadRun : IDisposable
 
     private static readonly TimeSpan s_tick = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_reconnectBackoff = TimeSpan.FromMilliseconds(100);
+
+    // Longest back-off after connections closed on arrival (doubling from s_reconnectBackoff): with thousands of
+    // connections over a server's cap, a fixed 100 ms would have them reconnect tens of thousands of times a second.
+    private static readonly TimeSpan s_maxRefusedBackoff = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan s_watchdogPeriod = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan s_stopLimit = TimeSpan.FromSeconds(5);
 
@@ -261,10 +265,13 @@ internal sealed class LoadRun : IDisposable
         var slot = index * SlotStride;
         var stop = _stop.Token;
         var waiter = _pacer is null ? null : new OpenLoopPacer.Waiter();
+        var fresh = false; // connected for the exchange about to go out
+        var refusedBackoff = s_reconnectBackoff;
         while (!stop.IsCancellationRequested)
         {
             if (!connection.IsConnected)
             {
+                fresh = true;
                 if (!await connection.ConnectAsync(_settings.ConnectTimeout, stop).ConfigureAwait(false))
                 {
                     if (stop.IsCancellationRequested)
@@ -327,6 +334,24 @@ internal sealed class LoadRun : IDisposable
                 _latencies.Record(outcome, micros);
                 _tally.Add(outcome);
             }
+
+            // A connection that failed its very first exchange was refused by a server at its connection cap (it
+            // accepts, then closes): back off, doubling while it goes on, rather than reconnect in a tight loop.
+            if (fresh && outcome.Error != BenchError.None)
+            {
+                if (!await DelayAsync(refusedBackoff, stop).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                refusedBackoff = TimeSpan.FromTicks(Math.Min(refusedBackoff.Ticks * 2, s_maxRefusedBackoff.Ticks));
+            }
+            else if (fresh)
+            {
+                refusedBackoff = s_reconnectBackoff;
+            }
+
+            fresh = false;
         }
     }
 

@@ -20,4 +20,10 @@ public sealed class LimitsOptions
 
     /// <summary>Largest body of an admin request (a pack or a list), in bytes (default 32 MiB).</summary>
     public int MaxAdminBodyBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Most concurrent connections to the public listeners; past it a new connection is closed at once (0, the
+    /// default: no cap). The management port is not counted.
+    /// </summary>
+    public int MaxConnections { get; set; }
 }

@@ -283,6 +283,11 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             problems.Add("Jiangwanli:Limits: every limit must be a positive number");
         }
 
+        if (limits.MaxConnections < 0)
+        {
+            problems.Add("Jiangwanli:Limits:MaxConnections must be 0 (no cap) or positive");
+        }
+
         if (limits.MaxEventBytes > 8 << 20)
         {
             problems.Add("Jiangwanli:Limits:MaxEventBytes may be at most 8 MiB (an audit record holds the event)");
@@ -353,6 +358,8 @@ internal sealed class JiangwanliHost : IAsyncDisposable
         List<ListenUrl> managementUrls)
     {
         var limits = options.Limits;
+        var connectionLimit = new ConnectionLimit(limits.MaxConnections);
+        builder.Services.AddSingleton(connectionLimit);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -361,13 +368,23 @@ internal sealed class JiangwanliHost : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = Math.Max(Math.Max(limits.MaxEventBytes, limits.MaxBatchBytes), limits.MaxAdminBodyBytes) + 1L;
             foreach (var url in publicUrls.Concat(managementUrls))
             {
+                var capped = connectionLimit.Max > 0 && publicUrls.Contains(url);
+                void Configure(ListenOptions listen)
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    if (capped)
+                    {
+                        listen.Use(connectionLimit.Wrap);
+                    }
+                }
+
                 if (url.IsLocalhost)
                 {
-                    kestrel.ListenLocalhost(url.Port, static l => l.Protocols = HttpProtocols.Http1);
+                    kestrel.ListenLocalhost(url.Port, Configure);
                 }
                 else
                 {
-                    kestrel.Listen(url.Address!, url.Port, static l => l.Protocols = HttpProtocols.Http1);
+                    kestrel.Listen(url.Address!, url.Port, Configure);
                 }
             }
         });

@@ -32,10 +32,16 @@ internal sealed class JiangwanliMetrics
     private readonly TaggedCounters _rejected = new("reason", Environment.ProcessorCount);
     private readonly Histogram<double> _latency;
 
-    public JiangwanliMetrics(IMeterFactory meterFactory)
+    public JiangwanliMetrics(IMeterFactory meterFactory, Hosting.ConnectionLimit? connections = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
+        if (connections is { Max: > 0 })
+        {
+            meter.CreateObservableGauge("jiangwanli.connections.open", () => connections.Open, "{connection}", "Public connections open (Jiangwanli:Limits:MaxConnections set).");
+            meter.CreateObservableCounter("jiangwanli.connections.rejected", () => connections.Rejected, "{connection}", "Public connections closed at once for being over Jiangwanli:Limits:MaxConnections.");
+        }
+
         // Observable: read from striped per-outcome counters at collection time instead of an OpenTelemetry update
         // per decision (that update, a tag-set lookup and an aggregator lock, was ~0.5 % of the server's CPU).
         meter.CreateObservableCounter("jiangwanli.decisions", ObserveDecisions, "{decision}", "Decisions made, by outcome.");

@@ -150,6 +150,50 @@ public sealed class LoadRunTests
         Assert.True(last.Value.Called - last.Value.Start >= 19_000 * last.Key, $"sent {last.Value.Called - last.Value.Start} µs after its stamp");
     }
 
+    /// <summary>A server at its connection cap: every connect succeeds, every first exchange finds the connection closed.</summary>
+    private sealed class ClosedOnArrival : ILoadConnection
+    {
+        private int _connects;
+
+        public int Connects => Volatile.Read(ref _connects);
+
+        public bool IsConnected { get; private set; }
+
+        public ValueTask<bool> ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _connects);
+            IsConnected = true;
+            return ValueTask.FromResult(true);
+        }
+
+        public ValueTask<ExchangeOutcome> ExchangeAsync(long sequence, long startMicros)
+        {
+            IsConnected = false;
+            return ValueTask.FromResult(ExchangeOutcome.Failed(BenchError.Read));
+        }
+
+        public void Abort() => IsConnected = false;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_ConnectionsClosedOnArrival_BacksOffInsteadOfReconnectingInALoop()
+    {
+        var connection = new ClosedOnArrival();
+        var settings = new LoadRunSettings { Connections = 1, Duration = TimeSpan.FromMilliseconds(500), Warmup = TimeSpan.Zero, Timeout = TimeSpan.FromMinutes(1) };
+        using var run = new LoadRun(settings, _ => connection);
+        var m = await run.RunAsync(CancellationToken.None);
+
+        // 100 ms between attempts: about 6 in half a second (the first connect is before the clock). Without the
+        // back-off it would be as many as the loop could turn, thousands.
+        Assert.InRange(connection.Connects, 2, 12);
+        Assert.True(m.Counts.Error(BenchError.Read) >= 1);
+        Assert.Equal(0, m.Counts.Successes);
+    }
+
     [Fact]
     public async Task RunAsync_ServerNeverAnswers_CountsTimeoutsAndStillEnds()
     {

@@ -70,6 +70,10 @@ public sealed class StartupRefusalTests : IDisposable
         => Assert.Contains("RequestStartHeader 'X Start'", Refusal(new() { ["Jiangwanli:Admission:RequestStartHeader"] = "X Start" }), StringComparison.Ordinal);
 
     [Fact]
+    public void Create_NegativeMaxConnections_Refuses()
+        => Assert.Contains("MaxConnections", Refusal(new() { ["Jiangwanli:Limits:MaxConnections"] = "-1" }), StringComparison.Ordinal);
+
+    [Fact]
     public void Create_HttpsUrl_Refuses()
         => Assert.Contains("must use http", Refusal(new() { ["Jiangwanli:Urls"] = "https://127.0.0.1:18443" }), StringComparison.Ordinal);
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Jiangwanli.EndToEnd.Infrastructure;
+namespace Jiangwanli.Tests.Shared;
 
 /// <summary>Reads an HTTP/1.1 response from a raw socket (tests that send a request in pieces by hand).</summary>
 internal static class RawHttp
