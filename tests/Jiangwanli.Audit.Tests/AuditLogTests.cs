@@ -193,11 +193,7 @@ public class AuditLogTests
             await Logs.WaitAsync(storage.WriteGateReached, "the first write");
 
             // The writer is stuck in the first write; these are copied into the queue before AppendAsync returns.
-            var queued = new ValueTask<AuditAck>[100];
-            for (var i = 0; i < queued.Length; i++)
-            {
-                queued[i] = log.AppendAsync(Logs.Payload(i + 1));
-            }
+            var queued = Logs.StartAppends(log, 100, start: 1);
 
             storage.WriteGate = null;
             gate.Set();
@@ -220,7 +216,7 @@ public class AuditLogTests
     {
         using var dir = new TestDirectory();
         var storage = new FaultyStorage();
-        var observer = new ThreadRecordingObserver();
+        var observer = new RecordingObserver();
         var options = Logs.Small(dir.Path);
         options.Durability = AuditDurability.Batch;
         var log = AuditLog.OpenOnStorage(options, observer, null, storage);
@@ -233,11 +229,7 @@ public class AuditLogTests
             await Logs.WaitAsync(storage.WriteGateReached, "the caller-run write");
 
             // These find the role busy and queue (waking the writer thread, which then waits for the role).
-            var queued = new ValueTask<AuditAck>[10];
-            for (var i = 0; i < queued.Length; i++)
-            {
-                queued[i] = log.AppendAsync(Logs.Payload(i + 1));
-            }
+            var queued = Logs.StartAppends(log, 10, start: 1);
 
             storage.WriteGate = null;
             gate.Set();
@@ -249,10 +241,10 @@ public class AuditLogTests
 
             // The holder wrote the queued ones before giving the role back: their completions come from a pool
             // thread (continuations via its local queue), not from the writer thread (via the global queue).
-            var batches = observer.Batches.ToArray();
-            Assert.Equal([1, 10], batches.Select(b => b.Records));
-            Assert.Equal(batches[0].ThreadId, batches[1].ThreadId);
-            Assert.True(batches[1].PoolThread, "the queued batch was written by the writer thread");
+            Assert.Equal([1, 10], observer.Batches.Select(b => b.Records));
+            var writers = observer.BatchWriters.ToArray();
+            Assert.Equal(writers[0].ThreadId, writers[1].ThreadId);
+            Assert.True(writers[1].PoolThread, "the queued batch was written by the writer thread");
         }
     }
 
@@ -476,14 +468,5 @@ public class AuditLogTests
         Assert.Equal(1_800_000_000_000, a.TimestampUnixMs);
         Assert.Equal(1_800_000_000_000, b.TimestampUnixMs);
         Assert.Equal(1_800_000_010_000, c.TimestampUnixMs);
-    }
-
-    /// <summary>Which thread wrote each batch.</summary>
-    private sealed class ThreadRecordingObserver : IAuditObserver
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<(int Records, int ThreadId, bool PoolThread)> Batches { get; } = new();
-
-        public void OnBatchWritten(in AuditBatchInfo batch)
-            => Batches.Enqueue((batch.Records, Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread));
     }
 }

@@ -48,6 +48,9 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 internal sealed class RecordingObserver : IAuditObserver
 {
     public ConcurrentQueue<AuditBatchInfo> Batches { get; } = new();
+
+    /// <summary>The thread that wrote each batch of <see cref="Batches"/>, in the same order.</summary>
+    public ConcurrentQueue<(int ThreadId, bool PoolThread)> BatchWriters { get; } = new();
     public ConcurrentQueue<AuditTruncation> Truncations { get; } = new();
     public ConcurrentQueue<AuditFailure> Failures { get; } = new();
     public ConcurrentQueue<AuditResumption> Resumptions { get; } = new();
@@ -61,7 +64,11 @@ internal sealed class RecordingObserver : IAuditObserver
 
     public void OnRecovered(AuditRecoveryReport report) => Recovered = report;
     public void OnTruncated(AuditTruncation truncation) => Truncations.Enqueue(truncation);
-    public void OnBatchWritten(in AuditBatchInfo batch) => Batches.Enqueue(batch);
+    public void OnBatchWritten(in AuditBatchInfo batch)
+    {
+        BatchWriters.Enqueue((Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread));
+        Batches.Enqueue(batch);
+    }
     public void OnSegmentCreated(AuditSegmentInfo segment) => Created.Enqueue(segment);
     public void OnBackgroundError(string operation, Exception error) => BackgroundErrors.Enqueue((operation, error));
 
@@ -243,6 +250,23 @@ internal static class Logs
         }
 
         return acks;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="count"/> appends (payloads <paramref name="start"/> on) without awaiting any: each is
+    /// copied into the log before <see cref="AuditLog.AppendAsync"/> returns, so behind a held writer role they queue.
+    /// </summary>
+    public static ValueTask<AuditAck>[] StartAppends(AuditLog log, int count, int start)
+    {
+        var pending = new ValueTask<AuditAck>[count];
+        for (var i = 0; i < count; i++)
+        {
+#pragma warning disable CA2012 // held on purpose; the caller awaits each exactly once
+            pending[i] = log.AppendAsync(Payload(start + i));
+#pragma warning restore CA2012
+        }
+
+        return pending;
     }
 
     /// <summary>All records of a directory, payloads copied.</summary>
